@@ -57,6 +57,13 @@ public sealed partial class Cpu
         PagingEnabled = true;
     }
 
+    /// <summary>
+    /// Serves a hypercall that only changes vCPU state (IDT, page tables, TLB, GDT/TLS, stack,
+    /// LGUEST_INIT's address, FLUSH_ASYNC's batch). Returns false for the ones that need the
+    /// outside world (SHUTDOWN, HALT, NOTIFY, SET_CLOCKEVENT, SEND_INTERRUPTS), which the owner serves.
+    /// </summary>
+    public bool TryServeLocalHypercall(in HypercallRequest call, out uint result) => throw new NotImplementedException();
+
     public void SetIdtEntry(int vector, uint low, uint high) => throw new NotImplementedException();
 
     public IrqDelivery TryDeliverIrq(int irq) => throw new NotImplementedException();
