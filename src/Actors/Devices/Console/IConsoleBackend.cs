@@ -1,0 +1,16 @@
+namespace LguestActors.Actors.Devices.Console;
+
+/// <summary>
+/// The console device's outside world (a port): the host terminal, or an in-memory one in tests.
+/// </summary>
+public interface IConsoleBackend
+{
+    /// <summary>Guest output (virtqueue 1) to the outside.</summary>
+    void Write(ReadOnlySpan<byte> bytes);
+
+    /// <summary>
+    /// Starts delivering host input: <paramref name="onInput"/> is called (from any thread) with each
+    /// chunk typed; it must copy the bytes. <paramref name="onClosed"/> is called once when input ends.
+    /// </summary>
+    void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed);
+}
