@@ -60,6 +60,7 @@ public enum GuestExitKind
     Restart,
     GuestFault,
     Stopped,
+    BootFailed,
 }
 
 /// <summary>The vCPU reports to its launcher that the guest ended.</summary>

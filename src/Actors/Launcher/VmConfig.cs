@@ -1,0 +1,26 @@
+using LguestActors.Actors.Devices.Console;
+using LguestActors.Actors.Protocol;
+
+namespace LguestActors.Actors.Launcher;
+
+/// <summary>Everything the launcher needs to boot one VM.</summary>
+/// <param name="Name">VM name: the actor is /user/vmm/vm-NAME (or a child of whoever spawns it).</param>
+/// <param name="MemoryBytes">Guest RAM, a whole number of pages.</param>
+/// <param name="Kernel">The kernel ELF image bytes.</param>
+/// <param name="CommandLine">Kernel command line (goes at guest physical 4096).</param>
+/// <param name="Devices">Devices in device-page order.</param>
+public sealed record VmConfig(
+    string Name,
+    ulong MemoryBytes,
+    ReadOnlyMemory<byte> Kernel,
+    string CommandLine,
+    IReadOnlyList<DeviceConfig> Devices);
+
+/// <summary>One device of a VM's configuration.</summary>
+public abstract record DeviceConfig;
+
+/// <summary>A virtio console backed by <paramref name="Backend"/>.</summary>
+public sealed record ConsoleConfig(IConsoleBackend Backend) : DeviceConfig;
+
+/// <summary>Sent by the launcher to its exit listener when the VM has ended (or failed to boot).</summary>
+public sealed record VmExited(string Name, GuestExitKind Kind, string Reason);
