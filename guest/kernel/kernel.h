@@ -1,0 +1,126 @@
+/* The sample LguestActors guest kernel: boots by the lguest protocol, finds its devices in the
+ * lguest device page, and drives a virtio console with interrupts. */
+#ifndef KERNEL_H
+#define KERNEL_H
+
+#include <stdint.h>
+#include "lguest.h"
+#include "libc.h"
+
+#define LHCALL_NEW_PGTABLE       4u
+#define LHCALL_LOAD_IDT_ENTRY    6u
+#define LHCALL_SET_CLOCKEVENT    9u
+#define LHCALL_SEND_INTERRUPTS  19u
+
+/* struct lguest_data, i386 layout (DESIGN §3). */
+struct lguest_data {
+    volatile uint32_t irq_enabled;
+    volatile uint32_t blocked_interrupts;
+    volatile uint32_t cr2;
+    volatile uint32_t time_sec;
+    volatile uint32_t time_nsec;
+    volatile int32_t irq_pending;
+    volatile uint8_t hcall_status[64];
+    volatile uint32_t hcalls[64][5];
+    volatile uint32_t reserve_mem;
+    volatile uint32_t tsc_khz;
+    volatile uint32_t noirq_start;
+    volatile uint32_t noirq_end;
+    volatile uint32_t kernel_address;
+    volatile uint32_t syscall_vec;
+};
+extern struct lguest_data lguest_data;
+
+#define barrier() __asm__ volatile("" ::: "memory")
+
+/* Interrupts are virtual: lguest_data.irq_enabled is our EFLAGS.IF. */
+static inline void irq_disable(void) { lguest_data.irq_enabled = 0; barrier(); }
+void irq_enable(void);
+
+/* trap.c */
+void traps_init(void);
+typedef void (*irq_handler_t)(int irq);
+void irq_register(int irq, irq_handler_t handler);
+extern volatile uint32_t irq_counts[32];
+
+/* timer.c */
+void timer_init(uint32_t period_ms);
+extern volatile uint32_t jiffies;
+extern uint32_t timer_period_ms;
+
+/* devices.c: the lguest device page */
+struct lg_vqconfig {
+    uint16_t num;
+    uint16_t irq;
+    uint32_t pfn;
+} __attribute__((packed));
+
+struct lg_device {
+    volatile uint8_t *desc;     /* the descriptor in the device page */
+    uint8_t type, num_vq, feature_len, config_len;
+    struct lg_vqconfig *vq;     /* num_vq entries */
+    volatile uint8_t *features; /* offered; accepted follow at + feature_len */
+    volatile uint8_t *config;
+};
+#define LG_MAX_DEVICES 16
+extern struct lg_device lg_devices[LG_MAX_DEVICES];
+extern int lg_device_count;
+extern uint32_t ram_size;
+void devices_init(void);
+struct lg_device *device_find(uint8_t type);
+const char *device_type_name(uint8_t type);
+void device_set_status(struct lg_device *dev, uint8_t status);
+
+#define VIRTIO_ID_NET 1
+#define VIRTIO_ID_BLOCK 2
+#define VIRTIO_ID_CONSOLE 3
+#define VIRTIO_STATUS_ACKNOWLEDGE 1
+#define VIRTIO_STATUS_DRIVER 2
+#define VIRTIO_STATUS_DRIVER_OK 4
+#define VIRTIO_STATUS_FAILED 0x80
+
+/* virtio.c: legacy split rings, page aligned */
+struct vring_desc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags;
+    uint16_t next;
+};
+#define VRING_DESC_F_NEXT 1
+#define VRING_DESC_F_WRITE 2
+#define VRING_AVAIL_F_NO_INTERRUPT 1
+
+struct virtqueue {
+    uint16_t num;
+    uint16_t irq;
+    uint32_t ring_addr;
+    volatile struct vring_desc *desc;
+    volatile uint16_t *avail_flags, *avail_idx, *avail_ring;
+    volatile uint16_t *used_idx;
+    volatile uint32_t *used_ring; /* {id, len} pairs */
+    uint16_t avail_shadow;
+    uint16_t last_used;
+};
+void vq_init(struct virtqueue *vq, const struct lg_vqconfig *cfg);
+/* Publishes descriptor chain head `head` in the available ring (does not kick). */
+void vq_publish(struct virtqueue *vq, uint16_t head);
+void vq_kick(struct virtqueue *vq);
+/* Takes the next used entry; returns 0 when there is none. */
+int vq_get_used(struct virtqueue *vq, uint32_t *id, uint32_t *len);
+int vq_has_used(struct virtqueue *vq);
+
+/* console.c */
+int console_init(void);
+void console_write(const char *s, size_t len);
+int console_getc(void); /* -1 when nothing is buffered */
+int console_ready(void);
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern uint32_t console_rx_bytes, console_tx_bytes;
+
+/* shell.c */
+void shell_run(void);
+int selftest_run(void);
+
+/* Waits for an interrupt: HALT means "enable interrupts and wait". */
+void idle(void);
+#endif

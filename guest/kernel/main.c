@@ -1,0 +1,28 @@
+#include "kernel.h"
+
+/* Shared with the host after LGUEST_INIT; page-aligned so it never straddles pages. */
+struct lguest_data lguest_data __attribute__((aligned(4096)));
+
+static int has_arg(const char *cmdline, const char *arg)
+{
+    size_t n = strlen(arg);
+    for (const char *p = cmdline; *p; p++)
+        if ((p == cmdline || p[-1] == ' ') && strncmp(p, arg, n) == 0 && (p[n] == 0 || p[n] == ' '))
+            return 1;
+    return 0;
+}
+
+int main(void)
+{
+    lg_hcall(LHCALL_LGUEST_INIT, (uint32_t)(uintptr_t)&lguest_data, 0, 0, 0);
+    traps_init();
+    devices_init();
+    timer_init(10);
+    irq_enable();
+    if (console_init() != 0)
+        lg_shutdown("kernel: no usable virtio console in the device page", LGUEST_SHUTDOWN_POWEROFF);
+    if (has_arg(lg_cmdline(), "run=selftest"))
+        return selftest_run();
+    shell_run();
+    return 0;
+}

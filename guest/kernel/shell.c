@@ -1,0 +1,134 @@
+#include "kernel.h"
+
+int console_input_waiting(void);
+void console_flush(void);
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void read_line(char *buf, size_t size)
+{
+    size_t n = 0;
+    for (;;) {
+        int c = console_getc();
+        if (c < 0) {
+            irq_disable();
+            if (!console_input_waiting())
+                idle();     /* no busy polling: sleep until the console (or timer) interrupts */
+            irq_enable();
+            continue;
+        }
+        if (c == '\r' || c == '\n') {
+            console_write("\n", 1);
+            buf[n] = 0;
+            return;
+        }
+        if (c == 0x7f || c == 0x08) {
+            if (n > 0) {
+                n--;
+                console_write("\b \b", 3);
+            }
+            continue;
+        }
+        if (c < 0x20 || n + 1 >= size)
+            continue;
+        buf[n++] = (char)c;
+        char ch = (char)c;
+        console_write(&ch, 1);   /* the host terminal is raw: we echo */
+    }
+}
+
+static void cmd_devices(void)
+{
+    kprintf("%d device(s) in the device page at 0x%08x\n", lg_device_count, ram_size);
+    for (int i = 0; i < lg_device_count; i++) {
+        struct lg_device *d = &lg_devices[i];
+        kprintf("  %d: %s type %u status 0x%02x features %u byte(s) config %u byte(s)\n", i,
+                device_type_name(d->type), d->type, d->desc[4], d->feature_len, d->config_len);
+        for (int q = 0; q < d->num_vq; q++)
+            kprintf("     vq%d: num %u irq %u pfn 0x%x\n", q, d->vq[q].num, d->vq[q].irq, d->vq[q].pfn);
+    }
+}
+
+static void cmd_uptime(void)
+{
+    uint32_t ms = jiffies * timer_period_ms;
+    kprintf("up %u.%03u s (%u timer ticks); host clock %u.%09u\n", ms / 1000, ms % 1000, jiffies,
+            lguest_data.time_sec, lguest_data.time_nsec);
+}
+
+static void poweroff(const char *reason)
+{
+    console_flush();
+    lg_shutdown(reason, LGUEST_SHUTDOWN_POWEROFF);
+}
+
+void shell_run(void)
+{
+    char line[256];
+    kprintf("LguestActors sample kernel: %d device(s), %u MiB RAM. Type 'help'.\n", lg_device_count,
+            ram_size >> 20);
+    for (;;) {
+        kprintf("lguest> ");
+        read_line(line, sizeof line);
+        if (line[0] == 0)
+            continue;
+        if (strcmp(line, "help") == 0)
+            kprintf("commands: help, devices, echo TEXT, uptime, poweroff\n");
+        else if (strcmp(line, "devices") == 0)
+            cmd_devices();
+        else if (strcmp(line, "echo") == 0)
+            kprintf("\n");
+        else if (starts_with(line, "echo "))
+            kprintf("%s\n", line + 5);
+        else if (strcmp(line, "uptime") == 0)
+            cmd_uptime();
+        else if (strcmp(line, "poweroff") == 0) {
+            kprintf("Power down.\n");
+            poweroff("poweroff");
+        } else
+            kprintf("%s: unknown command (try 'help')\n", line);
+    }
+}
+
+/* run=selftest: checks what this kernel can see of the machine, prints each result, and powers
+ * off with "selftest: PASS n/n" or "selftest: FAIL ..." as the SHUTDOWN reason. */
+int selftest_run(void)
+{
+    static char reason[128];
+    int passed = 0, total = 0;
+    const char *first_failure = 0;
+#define CHECK(name, cond)                                                    \
+    do {                                                                     \
+        int ok_ = (cond);                                                    \
+        total++;                                                             \
+        if (ok_)                                                             \
+            passed++;                                                        \
+        else if (!first_failure)                                             \
+            first_failure = name;                                            \
+        kprintf("selftest: %s: %s\n", name, ok_ ? "ok" : "FAILED");        \
+    } while (0)
+
+    struct lg_device *c = device_find(VIRTIO_ID_CONSOLE);
+    CHECK("device page lists a console", c != 0);
+    CHECK("console has two queues", c && c->num_vq == 2);
+    CHECK("queue IRQs are distinct, from 1", c && c->vq[0].irq >= 1 && c->vq[1].irq > c->vq[0].irq);
+    CHECK("device accepted the handshake", c && (c->desc[4] & VIRTIO_STATUS_FAILED) == 0);
+    uint32_t start = jiffies;
+    while (jiffies - start < 5)
+        idle();
+    CHECK("timer ticks by SET_CLOCKEVENT", jiffies - start >= 5);
+    CHECK("host keeps lguest_data.time", lguest_data.time_sec != 0 || lguest_data.time_nsec != 0);
+    console_flush();
+    CHECK("console output interrupts", c && irq_counts[c->vq[1].irq] > 0);
+    console_flush();
+    if (passed == total)
+        lg_snprintf(reason, sizeof reason, "selftest: PASS %d/%d", passed, total);
+    else
+        lg_snprintf(reason, sizeof reason, "selftest: FAIL %d/%d (%s)", passed, total, first_failure);
+    kprintf("%s\n", reason);
+    poweroff(reason);
+    return 0;
+}
