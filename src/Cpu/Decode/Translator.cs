@@ -247,6 +247,9 @@ internal static unsafe class Translator
             Mnemonic.In => &SystemOps.In,
             Mnemonic.Out => &SystemOps.Out,
             Mnemonic.Invlpg => End(ref ends, &SystemOps.Invlpg),
+            // lguest ran its guest kernel at privilege level 1: these need ring 0 and fault.
+            Mnemonic.Rdmsr or Mnemonic.Wrmsr or Mnemonic.Lgdt or Mnemonic.Lidt or Mnemonic.Ltr or Mnemonic.Lldt
+                or Mnemonic.Lmsw => &SystemOps.Gp,
             _ => null,
         };
     }

@@ -15,6 +15,8 @@ internal static unsafe class SystemOps
 
     public static void Ud(Cpu c, ref Op o) => throw new GuestTrap(Vectors.InvalidOpcode);
 
+    public static void Gp(Cpu c, ref Op o) => throw new GuestTrap(Vectors.GeneralProtection, 0);
+
     public static void Clc(Cpu c, ref Op o) => c.SetArithFlags(c.ArithmeticFlags() & ~Cpu.CF);
 
     public static void Stc(Cpu c, ref Op o) => c.SetArithFlags(c.ArithmeticFlags() | Cpu.CF);
