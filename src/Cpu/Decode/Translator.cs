@@ -182,6 +182,7 @@ internal static unsafe class Translator
             Mnemonic.Xchg => &Moves.Xchg,
             Mnemonic.Cmpxchg => &Moves.Cmpxchg,
             Mnemonic.Xadd => &Moves.Xadd,
+            Mnemonic.Cmpxchg8b => &Moves.Cmpxchg8b,
             Mnemonic.Bswap => &Moves.Bswap,
             Mnemonic.Cbw or Mnemonic.Cwde => &Moves.Cbw,
             Mnemonic.Cwd or Mnemonic.Cdq => &Moves.Cwd,

@@ -110,6 +110,29 @@ internal static unsafe class Moves
         c.SetLazy(LazyOp.Sub, acc, dest, acc - dest, o.Size);
     }
 
+    // CMPXCHG8B m64: EDX:EAX against memory; on a match ECX:EBX is stored. Only ZF changes.
+    public static void Cmpxchg8b(Cpu c, ref Op o)
+    {
+        uint ea = c.Ea(ref o);
+        uint lo = c.Read32(ea);
+        uint hi = c.Read32(ea + 4);
+        bool equal = lo == c.R[0] && hi == c.R[2];
+        if (equal)
+        {
+            c.Write32(ea, c.R[3]);
+            c.Write32(ea + 4, c.R[1]);
+        }
+        else
+        {
+            c.Write32(ea, lo); // the processor always writes the destination
+            c.Write32(ea + 4, hi);
+            c.R[0] = lo;
+            c.R[2] = hi;
+        }
+        uint flags = c.ArithmeticFlags() & ~Cpu.ZF;
+        c.SetArithFlags(equal ? flags | Cpu.ZF : flags);
+    }
+
     public static void Xadd(Cpu c, ref Op o)
     {
         uint dest = c.ReadOp0(ref o);

@@ -31,7 +31,7 @@ internal static unsafe class SystemOps
 
     public static void Sti(Cpu c, ref Op o) => c.SetInterruptsEnabled(true);
 
-    // "LguestActors" as the vendor string; family 6, with only what is emulated: PSE, TSC, CMOV.
+    // "LguestActors" as the vendor string; family 6, with only what is emulated: PSE, TSC, CX8, CMOV.
     public static void Cpuid(Cpu c, ref Op o)
     {
         switch (c.R[0])
@@ -46,7 +46,7 @@ internal static unsafe class SystemOps
                 c.R[0] = 0x00000633;
                 c.R[3] = 0;
                 c.R[1] = 0;
-                c.R[2] = (1u << 3) | (1u << 4) | (1u << 15);
+                c.R[2] = (1u << 3) | (1u << 4) | (1u << 8) | (1u << 15);
                 break;
             case 0x80000000:
                 c.R[0] = 0x80000000;

@@ -217,6 +217,30 @@ public sealed class InstructionSmokeTests
     }
 
     [Fact]
+    public void Cmpxchg8b_swaps_a_64_bit_value_when_it_matches()
+    {
+        var g = new TestGuest();
+        g.Memory.WriteU64(TestGuest.DataBase, 0x0000000200000001);
+        g.LoadCode(a =>
+        {
+            a.mov(eax, 1);
+            a.mov(edx, 2);
+            a.mov(ebx, 0xAAAA);
+            a.mov(ecx, 0xBBBB);
+            a.@lock.cmpxchg8b(__qword_ptr[TestGuest.DataBase]);
+            a.setz(__byte_ptr[TestGuest.DataBase + 0x10]);
+            a.cmpxchg8b(__qword_ptr[TestGuest.DataBase]);      // no longer matches: loads it
+            a.hlt();
+        });
+        g.RunToHalt();
+        Assert.Equal(0x0000BBBB0000AAAAul, g.Memory.ReadU64(TestGuest.DataBase));
+        Assert.Equal(1, g.Memory.ReadU8(TestGuest.DataBase + 0x10));
+        Assert.Equal(0xAAAAu, g.Cpu.Eax);
+        Assert.Equal(0xBBBBu, g.Cpu.Edx);
+        Assert.Equal(0u, g.Cpu.Eflags & 0x40);
+    }
+
+    [Fact]
     public void Bit_instructions_test_set_and_scan()
     {
         var g = RunCode(a =>
