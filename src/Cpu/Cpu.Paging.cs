@@ -1,0 +1,287 @@
+using System.Runtime.CompilerServices;
+
+namespace LguestActors.Cpu;
+
+// 2-level i386 paging (4 KiB pages and PSE 4 MiB pages) with a software TLB. The guest runs as
+// a kernel with CR0.WP=1 semantics: a write to a read-only page faults. Accessed and dirty bits
+// are set as the hardware sets them (A on every walk, D on a write).
+public sealed unsafe partial class Cpu
+{
+    private const int TlbBits = 10;
+    private const uint TlbMask = (1u << TlbBits) - 1;
+
+    // Direct-mapped, keyed by linear page. A tag is (linear page | 1) so 0 is never valid.
+    // The write TLB holds only pages that are writable, already dirty and not holding cached
+    // code, so a store that hits it needs no further check.
+    private readonly uint[] _rTag = new uint[1 << TlbBits];
+    private readonly uint[] _rPhys = new uint[1 << TlbBits];
+    private readonly uint[] _wTag = new uint[1 << TlbBits];
+    private readonly uint[] _wPhys = new uint[1 << TlbBits];
+
+    /// <summary>Bumped on every TLB flush: the decoded-block lookup keyed by linear EIP checks it.</summary>
+    internal int _mapEpoch;
+
+    internal void FlushTlb()
+    {
+        Array.Clear(_rTag);
+        Array.Clear(_wTag);
+        _mapEpoch++;
+    }
+
+    internal void FlushWriteTlb() => Array.Clear(_wTag);
+
+    /// <summary>
+    /// Walks the page tables. Returns the physical address, or raises #PF with CR2 and the
+    /// architectural error code (bit 0 P: protection violation, bit 1 W/R: the access was a write).
+    /// </summary>
+    internal uint Translate(uint la, bool write)
+    {
+        if (!TryWalk(la, write, out uint pa, out uint error))
+        {
+            throw PageFault(la, error);
+        }
+        return pa;
+    }
+
+    internal GuestTrap PageFault(uint la, uint error)
+    {
+        Cr2 = la;
+        return new GuestTrap(Vectors.PageFault, error);
+    }
+
+    internal bool TryWalk(uint la, bool write, out uint pa, out uint error)
+    {
+        error = write ? 2u : 0u;
+        if (!PagingEnabled)
+        {
+            pa = la;
+            return true;
+        }
+        uint pdeAddr = Cr3 + ((la >> 22) << 2);
+        uint pde = ReadPhys32(pdeAddr);
+        if ((pde & 1) == 0)
+        {
+            pa = 0;
+            return false;
+        }
+        if ((pde & 0x80) != 0)
+        {
+            if (write && (pde & 2) == 0)
+            {
+                error |= 1;
+                pa = 0;
+                return false;
+            }
+            uint want = pde | 0x20 | (write ? 0x40u : 0u);
+            if (want != pde)
+            {
+                WritePhys32(pdeAddr, want);
+            }
+            pa = (pde & 0xFFC00000) | (la & 0x3FFFFF);
+            return true;
+        }
+        uint pteAddr = (pde & 0xFFFFF000) + (((la >> 12) & 0x3FF) << 2);
+        uint pte = ReadPhys32(pteAddr);
+        if ((pte & 1) == 0)
+        {
+            pa = 0;
+            return false;
+        }
+        if (write && ((pde & pte & 2) == 0))
+        {
+            error |= 1;
+            pa = 0;
+            return false;
+        }
+        if ((pde & 0x20) == 0)
+        {
+            WritePhys32(pdeAddr, pde | 0x20);
+        }
+        uint wantPte = pte | 0x20 | (write ? 0x40u : 0u);
+        if (wantPte != pte)
+        {
+            WritePhys32(pteAddr, wantPte);
+        }
+        pa = (pte & 0xFFFFF000) | (la & 0xFFF);
+        return true;
+    }
+
+    internal uint ReadPhys32(uint pa)
+    {
+        CheckPhys(pa, 4);
+        return Unsafe.ReadUnaligned<uint>(Mem + pa);
+    }
+
+    internal void WritePhys32(uint pa, uint value)
+    {
+        CheckPhys(pa, 4);
+        Memory.NoteWrite(pa, 4);
+        Unsafe.WriteUnaligned(Mem + pa, value);
+    }
+
+    internal void CheckPhys(uint pa, uint length)
+    {
+        if ((ulong)pa + length > MemSize)
+        {
+            throw new FatalGuestException($"physical address 0x{pa:x8} outside guest memory (size 0x{MemSize:x})");
+        }
+    }
+
+    // ---- linear memory access: the TLB fast path inline, everything else out of line ----
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal uint Read32(uint la)
+    {
+        uint i = (la >> 12) & TlbMask;
+        if (_rTag[i] == ((la & 0xFFFFF000) | 1) && (la & 0xFFF) <= 0xFFC)
+        {
+            return Unsafe.ReadUnaligned<uint>(Mem + _rPhys[i] + (la & 0xFFF));
+        }
+        return ReadSlow(la, 4);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal uint Read16(uint la)
+    {
+        uint i = (la >> 12) & TlbMask;
+        if (_rTag[i] == ((la & 0xFFFFF000) | 1) && (la & 0xFFF) <= 0xFFE)
+        {
+            return Unsafe.ReadUnaligned<ushort>(Mem + _rPhys[i] + (la & 0xFFF));
+        }
+        return ReadSlow(la, 2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal uint Read8(uint la)
+    {
+        uint i = (la >> 12) & TlbMask;
+        if (_rTag[i] == ((la & 0xFFFFF000) | 1))
+        {
+            return Mem[_rPhys[i] + (la & 0xFFF)];
+        }
+        return ReadSlow(la, 1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Write32(uint la, uint value)
+    {
+        uint i = (la >> 12) & TlbMask;
+        if (_wTag[i] == ((la & 0xFFFFF000) | 1) && (la & 0xFFF) <= 0xFFC)
+        {
+            Unsafe.WriteUnaligned(Mem + _wPhys[i] + (la & 0xFFF), value);
+            return;
+        }
+        WriteSlow(la, value, 4);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Write16(uint la, uint value)
+    {
+        uint i = (la >> 12) & TlbMask;
+        if (_wTag[i] == ((la & 0xFFFFF000) | 1) && (la & 0xFFF) <= 0xFFE)
+        {
+            Unsafe.WriteUnaligned(Mem + _wPhys[i] + (la & 0xFFF), (ushort)value);
+            return;
+        }
+        WriteSlow(la, value, 2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Write8(uint la, uint value)
+    {
+        uint i = (la >> 12) & TlbMask;
+        if (_wTag[i] == ((la & 0xFFFFF000) | 1))
+        {
+            Mem[_wPhys[i] + (la & 0xFFF)] = (byte)value;
+            return;
+        }
+        WriteSlow(la, value, 1);
+    }
+
+    internal uint ReadMem(uint la, int size) => size switch
+    {
+        4 => Read32(la),
+        2 => Read16(la),
+        _ => Read8(la),
+    };
+
+    internal void WriteMem(uint la, int size, uint value)
+    {
+        switch (size)
+        {
+            case 4: Write32(la, value); break;
+            case 2: Write16(la, value); break;
+            default: Write8(la, value); break;
+        }
+    }
+
+    /// <summary>The physical page base for reading linear page <paramref name="la"/>, filling the read TLB.</summary>
+    internal uint ReadPage(uint la)
+    {
+        uint i = (la >> 12) & TlbMask;
+        uint tag = (la & 0xFFFFF000) | 1;
+        if (_rTag[i] == tag)
+        {
+            return _rPhys[i];
+        }
+        uint page = Translate(la, write: false) & 0xFFFFF000;
+        CheckPhys(page, 4096);
+        _rTag[i] = tag;
+        _rPhys[i] = page;
+        return page;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private uint ReadSlow(uint la, int size)
+    {
+        uint value = 0;
+        for (int b = 0; b < size; b++)
+        {
+            uint a = la + (uint)b;
+            value |= (uint)Mem[ReadPage(a) + (a & 0xFFF)] << (8 * b);
+        }
+        return value;
+    }
+
+    /// <summary>The physical page base for writing linear page <paramref name="la"/> (faults if read-only).</summary>
+    private uint WritePage(uint la)
+    {
+        uint page = Translate(la, write: true) & 0xFFFFF000;
+        CheckPhys(page, 4096);
+        if (!Memory.IsCodePage(page >> 12))
+        {
+            uint i = (la >> 12) & TlbMask;
+            _wTag[i] = (la & 0xFFFFF000) | 1;
+            _wPhys[i] = page;
+        }
+        return page;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WriteSlow(uint la, uint value, int size)
+    {
+        // Translate every page the store touches before writing a byte, so a fault on the
+        // second page leaves memory untouched and the instruction restartable.
+        uint first = WritePage(la);
+        uint last = first;
+        uint lastLa = la + (uint)size - 1;
+        if ((lastLa & 0xFFFFF000) != (la & 0xFFFFF000))
+        {
+            last = WritePage(lastLa);
+        }
+        for (int b = 0; b < size; b++)
+        {
+            uint a = la + (uint)b;
+            uint page = (a & 0xFFFFF000) == (la & 0xFFFFF000) ? first : last;
+            uint pa = page + (a & 0xFFF);
+            if (Memory.IsCodePage(pa >> 12))
+            {
+                // A store into cached code: the page's decoded blocks are dropped, and the current
+                // block stops after this instruction so the next one is decoded from the new bytes.
+                Memory.NoteWrite(pa, 1);
+                _stop = true;
+            }
+            Mem[pa] = (byte)(value >> (8 * b));
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using Iced.Intel;
+
+namespace LguestActors.Cpu.Decode;
+
+/// <summary>Feeds Iced guest code bytes through the page tables, without faulting (the caller decides).</summary>
+internal sealed unsafe class FetchReader : CodeReader
+{
+    private readonly Cpu _cpu;
+    private uint _la;
+    private uint _pageLa = 1;
+    private uint _pagePa;
+
+    public FetchReader(Cpu cpu) => _cpu = cpu;
+
+    public bool Failed { get; private set; }
+
+    public uint FailAddress { get; private set; }
+
+    public uint FailError { get; private set; }
+
+    public bool FailOutsideMemory { get; private set; }
+
+    public void Reset(uint la)
+    {
+        _la = la;
+        _pageLa = 1;
+        Failed = false;
+        FailOutsideMemory = false;
+    }
+
+    public override int ReadByte()
+    {
+        if (Failed)
+        {
+            return -1;
+        }
+        if ((_la & 0xFFFFF000) != _pageLa)
+        {
+            if (!_cpu.TryWalk(_la, false, out uint pa, out uint error) || (ulong)(pa & 0xFFFFF000) + 4096 > _cpu.MemSize)
+            {
+                Failed = true;
+                FailAddress = _la;
+                FailError = error;
+                FailOutsideMemory = pa != 0 || !_cpu.PagingEnabled;
+                return -1;
+            }
+            _pageLa = _la & 0xFFFFF000;
+            _pagePa = pa & 0xFFFFF000;
+        }
+        return _cpu.Mem[_pagePa + (_la++ & 0xFFF)];
+    }
+}
+
+/// <summary>
+/// Decodes a basic block with Iced and translates each instruction into an <see cref="Op"/>.
+/// A block ends at any control transfer, at an instruction that may leave the run loop, at the
+/// end of its page (so a block's bytes live on one physical page), or after 64 instructions.
+/// </summary>
+internal sealed class BlockDecoder
+{
+    public const int MaxOps = 64;
+
+    private readonly Cpu _cpu;
+    private readonly FetchReader _reader;
+    private readonly Decoder _decoder;
+    private readonly Op[] _scratch = new Op[MaxOps];
+
+    public BlockDecoder(Cpu cpu)
+    {
+        _cpu = cpu;
+        _reader = new FetchReader(cpu);
+        _decoder = Decoder.Create(32, _reader, 0, DecoderOptions.None);
+    }
+
+    /// <summary>
+    /// Decodes the block at linear <paramref name="eip"/>. <paramref name="cacheable"/> is false for
+    /// a lone instruction that straddles two pages (its bytes would need two cache keys).
+    /// </summary>
+    public Block Decode(uint eip, uint physEip, int mapEpoch, out bool cacheable)
+    {
+        cacheable = true;
+        _reader.Reset(eip);
+        _decoder.IP = eip;
+        uint startPage = eip & 0xFFFFF000;
+        int n = 0;
+        while (true)
+        {
+            uint ip = (uint)_decoder.IP;
+            _decoder.Decode(out Instruction instr);
+            if (_reader.Failed)
+            {
+                if (n == 0)
+                {
+                    if (_reader.FailOutsideMemory)
+                    {
+                        throw new FatalGuestException($"instruction fetch at 0x{_reader.FailAddress:x8}: physical address outside guest memory");
+                    }
+                    throw _cpu.PageFault(_reader.FailAddress, _reader.FailError);
+                }
+                break;
+            }
+            bool crosses = ((ip + (uint)instr.Length - 1) & 0xFFFFF000) != startPage;
+            if (crosses && n > 0)
+            {
+                break;
+            }
+            ref Op op = ref _scratch[n];
+            op = default;
+            bool ends = Translator.Translate(in instr, ref op);
+            n++;
+            if (crosses)
+            {
+                cacheable = false;
+                break;
+            }
+            if (ends || n == MaxOps || (instr.NextIP32 & 0xFFF) == 0)
+            {
+                break;
+            }
+        }
+        var ops = GC.AllocateArray<Op>(n, pinned: true);
+        Array.Copy(_scratch, ops, n);
+        return new Block(ops, n, eip, physEip, mapEpoch);
+    }
+}

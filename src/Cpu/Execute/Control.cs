@@ -1,0 +1,103 @@
+using Iced.Intel;
+using LguestActors.Cpu.Decode;
+
+namespace LguestActors.Cpu.Execute;
+
+/// <summary>
+/// JMP CALL RET (near, direct and indirect, RET imm16), Jcc, LOOP LOOPE LOOPNE, JECXZ. The run
+/// loop has already set EIP to the next instruction; a taken branch overwrites it.
+/// </summary>
+internal static unsafe class Control
+{
+    public static delegate*<Cpu, ref Op, void> SelectJmp(in Instruction i, ref Op o)
+    {
+        if (i.IsJmpFar || i.IsJmpFarIndirect)
+        {
+            return null;
+        }
+        return o.K0 == Kind.Imm ? &Jmp : &JmpIndirect;
+    }
+
+    public static delegate*<Cpu, ref Op, void> SelectCall(in Instruction i, ref Op o)
+    {
+        if (i.IsCallFar || i.IsCallFarIndirect)
+        {
+            return null;
+        }
+        return o.K0 == Kind.Imm ? &Call : &CallIndirect;
+    }
+
+    private static void Jmp(Cpu c, ref Op o) => c._eip = o.Imm;
+
+    private static void JmpIndirect(Cpu c, ref Op o) => c._eip = c.ReadOp0(ref o);
+
+    public static void Jcc(Cpu c, ref Op o)
+    {
+        if (c.Cond(o.Cc))
+        {
+            c._eip = o.Imm;
+        }
+    }
+
+    private static void Call(Cpu c, ref Op o)
+    {
+        c.Push32(c._eip);
+        c._eip = o.Imm;
+    }
+
+    private static void CallIndirect(Cpu c, ref Op o)
+    {
+        uint target = c.ReadOp0(ref o);
+        c.Push32(c._eip);
+        c._eip = target;
+    }
+
+    public static void Ret(Cpu c, ref Op o) => c._eip = c.Pop32();
+
+    public static void RetImm(Cpu c, ref Op o)
+    {
+        uint target = c.Read32(c.R[4]);
+        c.R[4] += 4 + (o.Imm & 0xFFFF);
+        c._eip = target;
+    }
+
+    public static void Loop(Cpu c, ref Op o)
+    {
+        if (--c.R[1] != 0)
+        {
+            c._eip = o.Imm;
+        }
+    }
+
+    public static void Loope(Cpu c, ref Op o)
+    {
+        if (--c.R[1] != 0 && c.GetZF())
+        {
+            c._eip = o.Imm;
+        }
+    }
+
+    public static void Loopne(Cpu c, ref Op o)
+    {
+        if (--c.R[1] != 0 && !c.GetZF())
+        {
+            c._eip = o.Imm;
+        }
+    }
+
+    public static void Jecxz(Cpu c, ref Op o)
+    {
+        if (c.R[1] == 0)
+        {
+            c._eip = o.Imm;
+        }
+    }
+
+    public static void Jcxz(Cpu c, ref Op o)
+    {
+        if ((c.R[1] & 0xFFFF) == 0)
+        {
+            c._eip = o.Imm;
+        }
+    }
+}
