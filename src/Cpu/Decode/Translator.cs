@@ -206,8 +206,10 @@ internal static unsafe class Translator
             Mnemonic.Bts => Bits.SelectBt(ref o, 1),
             Mnemonic.Btr => Bits.SelectBt(ref o, 2),
             Mnemonic.Btc => Bits.SelectBt(ref o, 3),
-            Mnemonic.Bsf => &Bits.Bsf,
-            Mnemonic.Bsr => &Bits.Bsr,
+            // CPUID advertises neither BMI1 nor ABM, so F3 0F BC/BD run as BSF/BSR, as on the
+            // hardware they predate; gcc emits `rep bsf` for __builtin_ctz for exactly that reason.
+            Mnemonic.Bsf or Mnemonic.Tzcnt => &Bits.Bsf,
+            Mnemonic.Bsr or Mnemonic.Lzcnt => &Bits.Bsr,
             Mnemonic.Push => Stack.SelectPush(in i, ref o),
             Mnemonic.Pop => Stack.SelectPop(in i, ref o),
             Mnemonic.Pushad or Mnemonic.Pusha => &Stack.Pushad,
