@@ -155,6 +155,7 @@ DIV(div, "div") DIV(idiv, "idiv")
 RR(imul2_, "imulw %w[b], %w[x]", "imull %k[b], %k[x]")
 RR(bsf, "bsfw %w[b], %w[x]", "bsfl %k[b], %k[x]")
 RR(bsr, "bsrw %w[b], %w[x]", "bsrl %k[b], %k[x]")
+RR(tzcnt, "tzcntw %w[b], %w[x]", "tzcntl %k[b], %k[x]")
 RR(bt, "btw %w[b], %w[x]", "btl %k[b], %k[x]")
 RR(bts, "btsw %w[b], %w[x]", "btsl %k[b], %k[x]")
 RR(btr, "btrw %w[b], %w[x]", "btrl %k[b], %k[x]")
@@ -500,6 +501,18 @@ static void family_bits(void)
                 emit(form, sz, a, sz, b, 0, 0, fi, sz, r, 0, 0, b ? HAS_R : 0, fo, ZF);
             }
         }
+    /* gcc -march=i686 emits "rep bsf" (f3 0f bc) for __builtin_ctz; decoders (Iced) call it TZCNT.
+     * BSF and TZCNT give the same result for a non-zero source, which is all gcc relies on, but
+     * different flags, so only the result is compared and the source is never 0. */
+    for (int s = 0; s < 2; s++) {
+        int sz = 16 << s;
+        char form[16];
+        snprintf(form, sizeof form, "tzcnt%d", sz);
+        for (int i = 0; i < 24; i++) {
+            u64 b = i < sz ? (1ULL << i) | ((rnd_sz(sz) << i) & szmask(sz)) : rnd_sz(sz) | 1;
+            run(form, s ? tzcnt32 : tzcnt16, sz, rnd_sz(sz), b, 0, 0, 0, 0);
+        }
+    }
     static const struct { const char *name; op_fn f[2]; } bts[] = {
         { "bt", { bt16, bt32 } }, { "bts", { bts16, bts32 } }, { "btr", { btr16, btr32 } }, { "btc", { btc16, btc32 } },
     };

@@ -32,7 +32,7 @@ public sealed class InstructionVectorTests(ITestOutputHelper output)
         ["rotates"] = ["rol", "ror", "rcl", "rcr"],
         ["multiply"] = ["mul", "imul"],
         ["divide"] = ["div", "idiv"],
-        ["bits"] = ["bsf", "bsr", "bt", "bts", "btr", "btc"],
+        ["bits"] = ["bsf", "bsr", "tzcnt", "bt", "bts", "btr", "btc"],
         ["exchange"] = ["xadd", "cmpxchg"],
         ["sign extension"] = ["cbw", "cwde", "cwd", "cdq"],
         ["setcc"] = ["set"],

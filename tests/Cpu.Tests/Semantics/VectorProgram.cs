@@ -148,6 +148,13 @@ internal sealed partial class VectorProgram
                 Single(Instruction.Create(CodeOf($"{Cap(op)}_r{s}_rm{s}"), Reg(Eax, size), Reg(Ecx, size)));
                 Expect("r", Eax, 0, size, v.R);
                 return;
+            case "tzcnt":
+                // "rep bsf" as gcc emits it; the oracle compares only the result (see oracle.c).
+                Set(Eax, size, v.A);
+                Set(Ecx, size, v.B);
+                Single(Instruction.Create(CodeOf($"Tzcnt_r{s}_rm{s}"), Reg(Eax, size), Reg(Ecx, size)));
+                Expect("r", Eax, 0, size, v.R);
+                return;
             case "bt" or "bts" or "btr" or "btc":
                 Set(Eax, size, v.A);
                 if (suffix == "i")
