@@ -145,29 +145,14 @@ internal static unsafe class Moves
 
     public static void Bswap(Cpu c, ref Op o) => c.R[o.R0] = BinaryPrimitives.ReverseEndianness(c.R[o.R0]);
 
-    public static void Cbw(Cpu c, ref Op o)
-    {
-        if (o.Size == 4)
-        {
-            c.R[0] = (uint)(short)c.R[0];
-        }
-        else
-        {
-            c.SetReg(0, 2, (uint)(sbyte)c.R[0]);
-        }
-    }
+    // The operand size is in the mnemonic, not in an operand: CBW/CWD are the 16-bit forms.
+    public static void Cbw(Cpu c, ref Op o) => c.SetReg(0, 2, (uint)(sbyte)c.R[0]);
 
-    public static void Cwd(Cpu c, ref Op o)
-    {
-        if (o.Size == 4)
-        {
-            c.R[2] = (int)c.R[0] < 0 ? 0xFFFFFFFF : 0;
-        }
-        else
-        {
-            c.SetReg(2, 2, (short)c.R[0] < 0 ? 0xFFFFu : 0);
-        }
-    }
+    public static void Cwde(Cpu c, ref Op o) => c.R[0] = (uint)(short)c.R[0];
+
+    public static void Cwd(Cpu c, ref Op o) => c.SetReg(2, 2, (short)c.R[0] < 0 ? 0xFFFFu : 0);
+
+    public static void Cdq(Cpu c, ref Op o) => c.R[2] = (int)c.R[0] < 0 ? 0xFFFFFFFF : 0;
 
     public static void Setcc(Cpu c, ref Op o) => c.WriteOp0(ref o, c.Cond(o.Cc) ? 1u : 0u);
 

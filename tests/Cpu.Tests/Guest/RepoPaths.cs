@@ -1,0 +1,23 @@
+namespace LguestActors.Cpu.Tests.Guest;
+
+/// <summary>Finds files in the repository from the test's output folder.</summary>
+internal static class RepoPaths
+{
+    private static readonly Lazy<string> LazyRoot = new(FindRoot);
+
+    /// <summary>The folder that holds LguestActors.sln.</summary>
+    public static string Root => LazyRoot.Value;
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "LguestActors.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"no LguestActors.sln above {AppContext.BaseDirectory}");
+    }
+}
