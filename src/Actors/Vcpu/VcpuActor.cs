@@ -204,11 +204,17 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>A pending IRQ the guest has not masked in blocked_interrupts.</summary>
+    /// <summary>
+    /// lguest's interrupt_pending: a pending IRQ the guest has not masked in blocked_interrupts;
+    /// none at all before the guest registered lguest_data.
+    /// </summary>
     private bool HasWakingIrq(IGuestCpu cpu)
     {
-        uint blocked = TryLguestData(cpu, out ulong data) ? cpu.Memory.ReadU32(data + LguestDataLayout.BlockedInterrupts) : 0;
-        return _pending.Lowest(blocked) >= 0;
+        if (!TryLguestData(cpu, out ulong data))
+        {
+            return false;
+        }
+        return _pending.Lowest(cpu.Memory.ReadU32(data + LguestDataLayout.BlockedInterrupts)) >= 0;
     }
 
     private void UpdateGuestClock(IGuestCpu cpu)
