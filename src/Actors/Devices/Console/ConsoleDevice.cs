@@ -44,6 +44,7 @@ public sealed class ConsoleDevice : ReceiveActor
         Receive<ConsoleInput>(OnInput);
         Receive<ConsoleInputClosed>(_ => _log.Info("console input closed"));
         Receive<ConsoleOutput>(o => _backend.Write(o.Bytes.Span));
+        Receive<FinishInFlight>(_ => Guarded(ReceiveQueue, FinishInFlightChains));
     }
 
     /// <summary>Features the console offers: the ring features the shared engine implements.</summary>
@@ -55,6 +56,10 @@ public sealed class ConsoleDevice : ReceiveActor
 
     protected override void PreStart()
     {
+        if (_queues is not null)
+        {
+            Self.Tell(FinishInFlight.Instance);
+        }
         if (_state.BackendStarted)
         {
             return;
@@ -141,16 +146,26 @@ public sealed class ConsoleDevice : ReceiveActor
             _log.Warning("console: kick of queue {0}, which does not exist", queue);
             return;
         }
-        try
+        var queues = _queues;
+        Guarded(queue, () =>
         {
             if (queue == TransmitQueue)
             {
-                Transmit(_queues[TransmitQueue]);
+                Transmit(queues[TransmitQueue]);
             }
             else
             {
-                Receive(_queues[ReceiveQueue]);
+                DeliverInput(queues[ReceiveQueue]);
             }
+        });
+    }
+
+    /// <summary>Runs queue work; a guest that broke the ring rules fails the device instead of the actor.</summary>
+    private void Guarded(int queue, Action work)
+    {
+        try
+        {
+            work();
         }
         catch (VirtQueueException e)
         {
@@ -160,6 +175,33 @@ public sealed class ConsoleDevice : ReceiveActor
         {
             Fail(queue, e.Message);
         }
+    }
+
+    /// <summary>
+    /// After a restart: output taken but not completed is written now (at least once), and receive
+    /// buffers held are returned empty — their input is still pending and goes in the next ones.
+    /// </summary>
+    private void FinishInFlightChains()
+    {
+        if (_queues is null || _state.Virtio.Failed)
+        {
+            return;
+        }
+        var tx = _queues[TransmitQueue];
+        foreach (var chain in tx.InFlightChains())
+        {
+            _backend.Write(chain.ReadAll(_memory));
+            tx.Complete(chain.Head, 0);
+        }
+        var rx = _queues[ReceiveQueue];
+        foreach (var chain in rx.InFlightChains())
+        {
+            rx.Complete(chain.Head, 0);
+        }
+        RaiseIfWanted(tx);
+        RaiseIfWanted(rx);
+        Transmit(tx);
+        DeliverInput(rx);
     }
 
     private void Transmit(VirtQueue tx)
@@ -172,7 +214,7 @@ public sealed class ConsoleDevice : ReceiveActor
         RaiseIfWanted(tx);
     }
 
-    private void Receive(VirtQueue rx)
+    private void DeliverInput(VirtQueue rx)
     {
         var pending = _state.PendingInput;
         while (pending.Count > 0 && rx.TryPop(out var chain))

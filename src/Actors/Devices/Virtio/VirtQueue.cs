@@ -79,6 +79,14 @@ public sealed class VirtQueue
         return true;
     }
 
+    /// <summary>
+    /// The chains taken but not completed, walked again from their heads: what a restarted
+    /// device must finish so that a restart neither loses nor repeats a request (DESIGN §6).
+    /// The guest may not touch a chain's descriptors until it is used, so they still hold.
+    /// </summary>
+    public IReadOnlyList<DescriptorChain> InFlightChains() =>
+        State.InFlight.Order().Select(Walk).ToList();
+
     /// <summary>Returns a chain to the guest: the used entry, then used.idx with release.</summary>
     public void Complete(ushort head, uint writtenLength)
     {
