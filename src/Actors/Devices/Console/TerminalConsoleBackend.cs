@@ -4,8 +4,9 @@ namespace LguestActors.Actors.Devices.Console;
 
 /// <summary>
 /// The host terminal as the console backend: guest output to stdout, stdin to the guest. When
-/// stdin is a terminal it is put in raw mode (<c>stty raw -echo</c>) so keys reach the guest
-/// unprocessed, and restored on <see cref="Dispose"/> and at process exit. Like lguest's launcher,
+/// stdin is a terminal it is put in raw input mode, as lguest's launcher did (ISIG, ICANON and ECHO
+/// off: <c>stty -isig -icanon -echo</c>; output processing stays on so the guest's "\n" still
+/// returns the carriage), and restored on <see cref="Dispose"/> and at process exit. Like lguest's launcher,
 /// which left on repeated Ctrl-C, a key sequence leaves the VM: Ctrl-] or three Ctrl-C within a
 /// second raise <see cref="ExitRequested"/>.
 /// </summary>
@@ -98,7 +99,7 @@ public sealed class TerminalConsoleBackend : IConsoleBackend, IDisposable
         {
             return;
         }
-        Stty("raw -echo", captureOutput: false);
+        Stty("-isig -icanon -echo min 1 time 0", captureOutput: false);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
     }
 
