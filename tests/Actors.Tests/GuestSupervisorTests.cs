@@ -268,3 +268,22 @@ public sealed class GuestSupervisorTests : TestKit
         public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed) => inner.Start(onInput, onClosed);
     }
 }
+
+public sealed class VmLauncherTests : TestKit
+{
+    [Fact]
+    public async Task A_launched_VM_reports_its_end_through_a_task()
+    {
+        var options = new GuestSupervisorOptions(
+            VcpuOptions.Default with { CpuFactory = m => new ScriptedCpu(m) },
+            (_, _, _) => new Elf32Image(0x100000, 0x100000, 0x101000));
+        var config = new VmConfig("edge", 1 << 20, ReadOnlyMemory<byte>.Empty, "", [new ConsoleConfig(new InMemoryConsoleBackend())]);
+
+        var vm = VmLauncher.Launch(Sys, config, options);
+        Assert.Equal("vm-edge", vm.Launcher.Path.Name);
+        vm.Stop("host is shutting down");
+
+        var exited = await vm.Exited.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(new VmExited("edge", GuestExitKind.Stopped, "host is shutting down"), exited);
+    }
+}
