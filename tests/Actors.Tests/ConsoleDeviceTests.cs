@@ -186,6 +186,8 @@ public sealed class ConsoleDeviceTests : TestKit
         { "wrong-direction", ConsoleDevice.TransmitQueue },
         { "avail-too-far-ahead", ConsoleDevice.TransmitQueue },
         { "indirect-loop", ConsoleDevice.TransmitQueue },
+        { "readable-on-receiveq", ConsoleDevice.ReceiveQueue },
+        { "head>=num", ConsoleDevice.ReceiveQueue },
     };
 
     [Theory]
@@ -202,6 +204,10 @@ public sealed class ConsoleDeviceTests : TestKit
         console.Tell(vm.StartMessage(), irq.Ref);
 
         MalformedChain.Post(vm.Drivers[queue], @case, vm.RamSize);
+        if (queue == ConsoleDevice.ReceiveQueue)
+        {
+            backend.Type("x"); // the receive queue is only walked when there is input for it
+        }
         console.Tell(Kick.For(queue), irq.Ref);
 
         var error = await errors.ExpectMsgAsync<Error>(Timeout);
@@ -212,7 +218,10 @@ public sealed class ConsoleDeviceTests : TestKit
         console.Tell(Kick.For(queue), irq.Ref);
         // The host goes on: the device still answers, and after a reset it serves a good chain.
         console.Tell(ResetDevice.Instance, irq.Ref);
-        vm.Memory.Fill(vm.Drivers[1].Layout.Base, (int)RingLayout.ByteSize(8), 0);
+        foreach (var driver in vm.Drivers)
+        {
+            vm.Memory.Fill(driver.Layout.Base, (int)RingLayout.ByteSize(8), 0); // the guest re-initialises its rings
+        }
         vm.WriteStatus(0);
         var tx = new FakeVirtioDriver(vm.Memory, 8, vm.Drivers[1].Layout.Base, 0xF0000, 0xF8000);
         tx.PostReadable("recovered");

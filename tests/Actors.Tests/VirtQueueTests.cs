@@ -121,6 +121,7 @@ public sealed class VirtQueueTests
         { "overflow", "wraps around the address space" },
         { "wrong-direction", "is device-writable but this queue only takes readable buffers" },
         { "readable-after-writable", "readable after a writable buffer" },
+        { "readable-on-receiveq", "is device-readable but this queue only takes writable buffers" },
         { "avail-too-far-ahead", "more than the queue size 8" },
         { "indirect-not-agreed", "VIRTIO_RING_F_INDIRECT_DESC was not agreed" },
         { "indirect-and-next", "sets both INDIRECT and NEXT" },
@@ -134,7 +135,12 @@ public sealed class VirtQueueTests
     public void A_malformed_chain_is_refused_with_one_clear_reason(string @case, string reason)
     {
         bool indirectAgreed = @case != "indirect-not-agreed";
-        var direction = @case is "wrong-direction" ? ChainDirection.ReadOnly : ChainDirection.ReadThenWrite;
+        var direction = @case switch
+        {
+            "wrong-direction" => ChainDirection.ReadOnly,
+            "readable-on-receiveq" => ChainDirection.WriteOnly,
+            _ => ChainDirection.ReadThenWrite,
+        };
         var q = Queue(direction, new RingFeatures(indirectAgreed, false));
         MalformedChain.Post(_driver, @case, Ram);
         var ex = Assert.Throws<VirtQueueException>(() => q.TryPop(out _));
@@ -176,6 +182,9 @@ internal static class MalformedChain
                 break;
             case "wrong-direction":
                 d.PostChain(d.Writable(8));
+                break;
+            case "readable-on-receiveq":
+                d.PostChain(ok);
                 break;
             case "readable-after-writable":
                 d.PostChain(d.Writable(8), ok);

@@ -45,6 +45,7 @@ public sealed partial class GuestSupervisor
     {
         var pending = new PendingIrqs();
         _vcpu = Context.ActorOf(VcpuActor.Props(pending, _options.Vcpu), "vcpu");
+        Context.Watch(_vcpu); // without its vCPU the VM is over
         _interrupts = Context.ActorOf(InterruptController.Props(pending, _vcpu), "irq");
     }
 

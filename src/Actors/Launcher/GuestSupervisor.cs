@@ -43,6 +43,7 @@ public sealed partial class GuestSupervisor : ReceiveActor
         Receive<GuestNotify>(OnGuestNotify);
         Receive<GuestExited>(e => Finish(e.Kind, e.Reason));
         Receive<StopVm>(s => Finish(GuestExitKind.Stopped, s.Reason));
+        Receive<Terminated>(t => t.ActorRef.Equals(_vcpu), _ => Finish(GuestExitKind.GuestFault, "the vCPU stopped unexpectedly"));
         Receive<GetVmInfo>(_ => Sender.Tell(new VmInfo(_memory, _devicePage, RamSize, _pfnLimit, _pgdir, _entry, _vcpu, _interrupts, _devices)));
     }
 

@@ -131,9 +131,11 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
         {
             Exit(GuestExitKind.GuestFault, $"guest fault: {e.Message} (EIP 0x{_cpu.Eip:x8})");
         }
-        catch (NotImplementedException e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            Exit(GuestExitKind.GuestFault, $"vCPU cannot continue: {e.Message} (EIP 0x{_cpu.Eip:x8})");
+            // An interpreter gap or bug must end this guest with a diagnostic, not restart the
+            // actor: a restarted vCPU would have lost the guest's registers.
+            Exit(GuestExitKind.GuestFault, $"vCPU cannot continue: {e.GetType().Name}: {e.Message} (EIP 0x{_cpu.Eip:x8})");
         }
         ScheduleSlice();
     }
