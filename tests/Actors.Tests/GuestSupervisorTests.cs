@@ -159,6 +159,17 @@ public sealed class GuestSupervisorTests : TestKit
     }
 
     [Fact]
+    public async Task Without_a_console_early_console_text_goes_to_the_log()
+    {
+        var vm = Boot(config: Config() with { Devices = [] });
+        var info = await InfoAsync(vm);
+        Assert.Equal(0, info.Memory.ReadU8(info.DevicePage.Address)); // an empty table: just the terminator
+        info.Memory.Write(0x3000, "no console yet\0"u8);
+        await EventFilter.Info(contains: "early console: no console yet").ExpectOneWhileAsync(
+            () => vm.Tell(new GuestNotify(0x3000)), Timeout);
+    }
+
+    [Fact]
     public async Task A_notify_beyond_RAM_and_the_device_pages_is_a_guest_error_that_stops_the_VM()
     {
         var vm = Boot();
