@@ -1,0 +1,35 @@
+using Akka.Actor;
+using LguestActors.Actors.Devices.Console;
+using LguestActors.Cpu.Memory;
+
+namespace LguestActors.Actors.Launcher;
+
+/// <summary>
+/// Turns a <see cref="DeviceConfig"/> into what the launcher needs: the device-page entry, the
+/// child's name, and the actor's Props (with state that survives the actor's restarts).
+/// </summary>
+internal static class DeviceCatalog
+{
+    public static DeviceSpec SpecOf(DeviceConfig config) => config switch
+    {
+        ConsoleConfig => new DeviceSpec(ConsoleDevice.VirtioId, ConsoleDevice.QueueCount, ConsoleDevice.OfferedFeatures(), ReadOnlyMemory<byte>.Empty),
+        _ => throw new ArgumentException($"unsupported device configuration {config.GetType().Name}", nameof(config)),
+    };
+
+    /// <summary>console, then console1...; later blk0, net0 for block and net devices.</summary>
+    public static string NameOf(DeviceConfig config, IReadOnlyList<DeviceConfig> all)
+    {
+        int sameKindBefore = all.TakeWhile(c => !ReferenceEquals(c, config)).Count(c => c.GetType() == config.GetType());
+        return config switch
+        {
+            ConsoleConfig => sameKindBefore == 0 ? "console" : $"console{sameKindBefore}",
+            _ => $"device{sameKindBefore}",
+        };
+    }
+
+    public static Props PropsOf(DeviceConfig config, GuestMemory memory, LguestTransport transport, IActorRef interrupts) => config switch
+    {
+        ConsoleConfig console => ConsoleDevice.Props(memory, transport, interrupts, console.Backend, new ConsoleDeviceState()),
+        _ => throw new ArgumentException($"unsupported device configuration {config.GetType().Name}", nameof(config)),
+    };
+}

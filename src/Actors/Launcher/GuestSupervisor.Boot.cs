@@ -1,0 +1,64 @@
+using LguestActors.Actors.Interrupts;
+using LguestActors.Actors.Launcher.Boot;
+using LguestActors.Actors.Protocol;
+using LguestActors.Actors.Vcpu;
+using LguestActors.Cpu.Memory;
+
+namespace LguestActors.Actors.Launcher;
+
+// Boot, as a list of named phases (DESIGN §5).
+public sealed partial class GuestSupervisor
+{
+    private IEnumerable<(string Name, Action Run)> BootPhases() =>
+    [
+        ("memory", AllocateMemory),
+        ("kernel", LoadKernel),
+        ("boot params", () => BootParams.Write(_memory, RamSize, _config.CommandLine)),
+        ("device page", () => _devicePage.Write(_memory)),
+        ("page tables", () => InitialPageTables.Build(_memory, _pgdir, (ulong)_pfnLimit << GuestMemory.PageShift)),
+        ("vcpu and interrupts", CreateVcpuAndInterrupts),
+        ("devices", CreateDevices),
+        ("start", () => _vcpu.Tell(new Initialize(_memory, _pfnLimit, _pgdir, _entry), Self)),
+    ];
+
+    /// <summary>RAM, then the device page and its rings, then one page for the initial page directory.</summary>
+    private void AllocateMemory()
+    {
+        if (RamSize == 0 || RamSize % GuestMemory.PageSize != 0)
+        {
+            throw new ArgumentException($"guest RAM must be a positive whole number of 4 KiB pages, not {RamSize} bytes");
+        }
+        _devicePage = DevicePage.Layout(RamSize, _config.Devices.Select(DeviceCatalog.SpecOf).ToList());
+        ulong totalPages = (RamSize >> GuestMemory.PageShift) + _devicePage.TotalPages + 1;
+        _pfnLimit = checked((uint)totalPages);
+        _pgdir = checked((uint)((totalPages - 1) << GuestMemory.PageShift));
+        _memory = new GuestMemory(checked((long)(totalPages << GuestMemory.PageShift)));
+    }
+
+    private void LoadKernel()
+    {
+        var image = _options.LoadKernel(_memory, _config.Kernel, RamSize);
+        _entry = image.Entry;
+    }
+
+    private void CreateVcpuAndInterrupts()
+    {
+        var pending = new PendingIrqs();
+        _vcpu = Context.ActorOf(VcpuActor.Props(pending, _options.Vcpu), "vcpu");
+        Context.Watch(_vcpu); // without its vCPU the VM is over
+        _interrupts = Context.ActorOf(InterruptController.Props(pending, _vcpu), "irq");
+    }
+
+    private void CreateDevices()
+    {
+        var devices = _config.Devices;
+        _devices = new Akka.Actor.IActorRef[devices.Count];
+        _started = new bool[devices.Count];
+        for (int i = 0; i < devices.Count; i++)
+        {
+            var transport = new LguestTransport(_memory, _devicePage.Devices[i], RamSize);
+            var props = DeviceCatalog.PropsOf(devices[i], _memory, transport, _interrupts);
+            _devices[i] = Context.ActorOf(props, DeviceCatalog.NameOf(devices[i], devices));
+        }
+    }
+}

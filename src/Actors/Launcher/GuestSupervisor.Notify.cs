@@ -1,0 +1,117 @@
+using Akka.Actor;
+using Akka.Event;
+using LguestActors.Actors.Devices.Console;
+using LguestActors.Actors.Devices.Virtio;
+using LguestActors.Actors.Protocol;
+using LguestActors.Actors.Vcpu;
+using LguestActors.Cpu.Memory;
+
+namespace LguestActors.Actors.Launcher;
+
+// What a NOTIFY's address means, as in lguest's handle_output (DESIGN §1).
+public sealed partial class GuestSupervisor
+{
+    private void OnGuestNotify(GuestNotify notify)
+    {
+        ulong address = notify.Address;
+        int device = _devicePage.DeviceIndexAt(address);
+        if (device >= 0)
+        {
+            OnStatusWrite(device);
+        }
+        else if (_devicePage.TryFindRing(address, out int ringDevice, out int queue))
+        {
+            // Kicks of a started device go straight from the vCPU to it; one that reaches us
+            // came before the device started.
+            _log.Info("vm {0}: kick of {1} queue {2} before the device started; ignored", _config.Name, _devices[ringDevice].Path.Name, queue);
+        }
+        else if (address < RamSize)
+        {
+            EarlyConsole(address);
+        }
+        else
+        {
+            // lguest's launcher: errx("Unknown notify"): the guest is broken, stop it.
+            string reason = $"guest NOTIFY of 0x{address:x}, which is neither RAM (below 0x{RamSize:x}) nor a device descriptor or ring";
+            _log.Error("vm {0}: {1}", _config.Name, reason);
+            Finish(GuestExitKind.GuestFault, reason);
+        }
+    }
+
+    /// <summary>The guest changed a descriptor's status or features.</summary>
+    private void OnStatusWrite(int device)
+    {
+        byte status = _devicePage.ReadStatus(_memory, device);
+        var actor = _devices[device];
+        if (status == 0)
+        {
+            StopServing(device);
+            return;
+        }
+        if ((status & VirtioStatus.Failed) != 0)
+        {
+            _log.Warning("vm {0}: the guest marked {1} FAILED (status 0x{2:x2})", _config.Name, actor.Path.Name, status);
+            if (_started[device])
+            {
+                StopServing(device);
+            }
+            return;
+        }
+        if (_started[device])
+        {
+            return; // a guest that notifies after every status write: a repeated start is harmless
+        }
+        // Linux's lguest driver notifies once, after writing its accepted features and before
+        // DRIVER_OK: start now, not on DRIVER_OK.
+        _started[device] = true;
+        actor.Tell(new StartDevice(status, _devicePage.ReadAcceptedFeatures(_memory, device)), Self);
+        var queues = _devicePage.Devices[device].Queues;
+        for (int q = 0; q < queues.Count; q++)
+        {
+            _vcpu.Tell(new RegisterKick((uint)queues[q].RingAddress, actor, Kick.For(q)), Self);
+        }
+    }
+
+    private void StopServing(int device)
+    {
+        _started[device] = false;
+        _vcpu.Tell(new UnregisterKicks(_devices[device]), Self);
+        _devices[device].Tell(Protocol.ResetDevice.Instance, Self);
+    }
+
+    /// <summary>Early console: a NUL-terminated string in RAM the guest wants printed before its console driver runs.</summary>
+    private void EarlyConsole(ulong address)
+    {
+        byte[] text;
+        try
+        {
+            text = GuestStrings.ReadNulTerminated(_memory, address, MaxEarlyConsoleLength, RamSize);
+        }
+        catch (GuestMemoryException e)
+        {
+            _log.Warning("vm {0}: early console string unreadable: {1}", _config.Name, e.Message);
+            return;
+        }
+        int console = IndexOfConsole();
+        if (console >= 0)
+        {
+            _devices[console].Tell(new ConsoleOutput(text), Self);
+        }
+        else
+        {
+            _log.Info("vm {0} early console: {1}", _config.Name, GuestStrings.Decode(text));
+        }
+    }
+
+    private int IndexOfConsole()
+    {
+        for (int i = 0; i < _config.Devices.Count; i++)
+        {
+            if (_config.Devices[i] is ConsoleConfig)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,103 @@
+using Akka.Actor;
+using Akka.Event;
+using LguestActors.Actors.Interrupts;
+using LguestActors.Actors.Protocol;
+using LguestActors.Actors.Vcpu;
+using LguestActors.Cpu.Memory;
+
+namespace LguestActors.Actors.Launcher;
+
+/// <summary>
+/// The launcher of one VM: boots it in named phases (memory, kernel, boot params, device page,
+/// page tables, vCPU and interrupts, devices, start), then judges the guest's NOTIFYs the way
+/// lguest's handle_output did, and reports the end of the VM to its exit listener as
+/// <see cref="VmExited"/>.
+/// </summary>
+public sealed partial class GuestSupervisor : ReceiveActor
+{
+    /// <summary>Bound on one early-console string.</summary>
+    public const int MaxEarlyConsoleLength = GuestMemory.PageSize;
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly VmConfig _config;
+    private readonly IActorRef _exitListener;
+    private readonly GuestSupervisorOptions _options;
+
+    private GuestMemory _memory = null!;
+    private DevicePage _devicePage = null!;
+    private uint _pfnLimit;
+    private uint _pgdir;
+    private uint _entry;
+    private IActorRef _vcpu = ActorRefs.Nobody;
+    private IActorRef _interrupts = ActorRefs.Nobody;
+    private IActorRef[] _devices = [];
+    private bool[] _started = [];
+    private bool _exited;
+
+    public GuestSupervisor(VmConfig config, IActorRef exitListener, GuestSupervisorOptions options)
+    {
+        _config = config;
+        _exitListener = exitListener;
+        _options = options;
+
+        Receive<GuestNotify>(OnGuestNotify);
+        Receive<GuestExited>(e => Finish(e.Kind, e.Reason));
+        Receive<StopVm>(s => Finish(GuestExitKind.Stopped, s.Reason));
+        Receive<Terminated>(t => t.ActorRef.Equals(_vcpu), _ => Finish(GuestExitKind.GuestFault, "the vCPU stopped unexpectedly"));
+        Receive<GetVmInfo>(_ => Sender.Tell(new VmInfo(_memory, _devicePage, RamSize, _pfnLimit, _pgdir, _entry, _vcpu, _interrupts, _devices)));
+    }
+
+    private ulong RamSize => _config.MemoryBytes;
+
+    public static Props Props(VmConfig config, IActorRef exitListener, GuestSupervisorOptions? options = null) =>
+        Akka.Actor.Props.Create(() => new GuestSupervisor(config, exitListener, options ?? GuestSupervisorOptions.Default));
+
+    /// <summary>
+    /// A device that throws is restarted with its queue state intact (DESIGN §6); the VM does not
+    /// die because a device did.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(
+            maxNrOfRetries: 10,
+            withinTimeRange: TimeSpan.FromMinutes(1),
+            localOnlyDecider: ex => ex is ActorInitializationException ? Directive.Stop : Directive.Restart);
+
+    protected override void PreStart()
+    {
+        foreach (var (name, run) in BootPhases())
+        {
+            try
+            {
+                run();
+            }
+            catch (Cpu.Loader.GuestImageException e)
+            {
+                BootFailed(name, e.Message);
+                return;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or GuestMemoryException or NotImplementedException or OverflowException)
+            {
+                BootFailed(name, $"{name}: {e.Message}");
+                return;
+            }
+        }
+        _log.Info("vm {0}: booted {1} MiB at entry 0x{2:x8}, {3} device(s)", _config.Name, RamSize >> 20, _entry, _devices.Length);
+    }
+
+    private void BootFailed(string phase, string reason)
+    {
+        _log.Error("vm {0}: boot failed in phase '{1}': {2}", _config.Name, phase, reason);
+        Finish(GuestExitKind.BootFailed, reason);
+    }
+
+    private void Finish(GuestExitKind kind, string reason)
+    {
+        if (_exited)
+        {
+            return;
+        }
+        _exited = true;
+        _exitListener.Tell(new VmExited(_config.Name, kind, reason));
+        Context.Stop(Self); // stops the vCPU, the interrupt controller and every device with it
+    }
+}

@@ -1,0 +1,74 @@
+using LguestActors.Cpu;
+using LguestActors.Cpu.Lguest;
+using LguestActors.Cpu.Memory;
+using Interpreter = LguestActors.Cpu.Cpu;
+
+namespace LguestActors.Actors.Vcpu;
+
+/// <summary>
+/// The slice of the interpreter's API the vCPU actor drives. The real one is
+/// <see cref="InterpreterCpu"/> around <see cref="Interpreter"/>; tests substitute a scripted
+/// guest so that the actor's hypercall, IRQ and Break handling is testable without guest code.
+/// </summary>
+public interface IGuestCpu
+{
+    GuestMemory Memory { get; }
+
+    uint Eip { get; set; }
+
+    uint Esi { get; set; }
+
+    uint Eflags { get; set; }
+
+    /// <summary>Physical address of lguest_data after LGUEST_INIT; 0 before.</summary>
+    uint LguestDataAddress { get; }
+
+    HypercallRequest PendingHypercall { get; }
+
+    GuestFault? Fault { get; }
+
+    void LoadCr3(uint pgdir);
+
+    RunExit Run(long budget);
+
+    void CompleteHypercall(uint result);
+
+    bool TryServeLocalHypercall(in HypercallRequest call, out uint result);
+
+    IrqDelivery TryDeliverIrq(int irq);
+}
+
+/// <summary>The interpreter itself, as the vCPU actor sees it.</summary>
+public sealed class InterpreterCpu : IGuestCpu
+{
+    private readonly Interpreter _cpu;
+
+    public InterpreterCpu(GuestMemory memory)
+    {
+        _cpu = new Interpreter(memory);
+    }
+
+    public GuestMemory Memory => _cpu.Memory;
+
+    public uint Eip { get => _cpu.Eip; set => _cpu.Eip = value; }
+
+    public uint Esi { get => _cpu.Esi; set => _cpu.Esi = value; }
+
+    public uint Eflags { get => _cpu.Eflags; set => _cpu.Eflags = value; }
+
+    public uint LguestDataAddress => _cpu.LguestDataAddress;
+
+    public HypercallRequest PendingHypercall => _cpu.PendingHypercall;
+
+    public GuestFault? Fault => _cpu.Fault;
+
+    public void LoadCr3(uint pgdir) => _cpu.LoadCr3(pgdir);
+
+    public RunExit Run(long budget) => _cpu.Run(budget);
+
+    public void CompleteHypercall(uint result) => _cpu.CompleteHypercall(result);
+
+    public bool TryServeLocalHypercall(in HypercallRequest call, out uint result) => _cpu.TryServeLocalHypercall(in call, out result);
+
+    public IrqDelivery TryDeliverIrq(int irq) => _cpu.TryDeliverIrq(irq);
+}

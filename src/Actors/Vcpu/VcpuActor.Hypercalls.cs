@@ -1,0 +1,85 @@
+using Akka.Actor;
+using LguestActors.Actors.Protocol;
+using LguestActors.Cpu.Lguest;
+
+namespace LguestActors.Actors.Vcpu;
+
+// The hypercalls the interpreter cannot serve alone (DESIGN §3).
+public sealed partial class VcpuActor
+{
+    private void ServeHypercall(IGuestCpu cpu)
+    {
+        var call = cpu.PendingHypercall;
+        if (cpu.TryServeLocalHypercall(in call, out uint result))
+        {
+            cpu.CompleteHypercall(result);
+            return;
+        }
+        switch (call.Call)
+        {
+            case Hypercalls.Notify:
+                cpu.CompleteHypercall(0);
+                Notify(call.Arg1);
+                break;
+            case Hypercalls.Halt:
+                cpu.CompleteHypercall(0);
+                Halt(cpu);
+                break;
+            case Hypercalls.SetClockEvent:
+                cpu.CompleteHypercall(0);
+                SetClockEvent(call.Arg1);
+                break;
+            case Hypercalls.SendInterrupts:
+                cpu.CompleteHypercall(0);
+                DeliverPendingIrqs(cpu);
+                break;
+            case Hypercalls.Shutdown:
+                Shutdown(cpu, call);
+                break;
+            default:
+                // lguest's do_hcall: kill_guest(cpu, "Bad hypercall %li").
+                Exit(GuestExitKind.GuestFault, $"bad hypercall {call} at EIP 0x{cpu.Eip:x8}");
+                break;
+        }
+    }
+
+    /// <summary>A registered ring address is a kick straight to its device; anything else is the launcher's to judge.</summary>
+    private void Notify(uint address)
+    {
+        if (_kicks.TryGetValue(address, out var route))
+        {
+            route.Device.Tell(route.Kick, Self);
+        }
+        else
+        {
+            Context.Parent.Tell(new GuestNotify(address), Self);
+        }
+    }
+
+    /// <summary>SET_CLOCKEVENT(delta ns): a one-shot IRQ 0 that far ahead; 0 cancels it.</summary>
+    private void SetClockEvent(uint nanoseconds)
+    {
+        if (nanoseconds == 0)
+        {
+            Timers.Cancel(ClockTimerKey);
+            return;
+        }
+        long ticks = Math.Max(1, nanoseconds / 100);
+        Timers.StartSingleTimer(ClockTimerKey, ClockEvent.Instance, TimeSpan.FromTicks(ticks));
+    }
+
+    private void Shutdown(IGuestCpu cpu, HypercallRequest call)
+    {
+        var kind = call.Arg2 == Hypercalls.ShutdownRestart ? GuestExitKind.Restart : GuestExitKind.PowerOff;
+        string reason;
+        try
+        {
+            reason = GuestStrings.Decode(GuestStrings.ReadNulTerminated(cpu.Memory, call.Arg1, MaxReasonLength, (ulong)cpu.Memory.Size));
+        }
+        catch (Cpu.Memory.GuestMemoryException)
+        {
+            reason = $"(reason string at 0x{call.Arg1:x} is outside guest memory)";
+        }
+        Exit(kind, reason);
+    }
+}

@@ -1,0 +1,249 @@
+using Akka.Actor;
+using Akka.Event;
+using LguestActors.Actors.Interrupts;
+using LguestActors.Actors.Protocol;
+using LguestActors.Cpu;
+using LguestActors.Cpu.Lguest;
+using LguestActors.Cpu.Memory;
+
+namespace LguestActors.Actors.Vcpu;
+
+/// <summary>
+/// The Switcher and Host module of lguest as one actor: runs the guest in bounded slices,
+/// serving between them the hypercalls that need the outside world, IRQ delivery, the clock
+/// event, Break and NOTIFY. Its parent (the launcher) hears <see cref="GuestNotify"/> and
+/// <see cref="GuestExited"/>.
+/// </summary>
+public sealed partial class VcpuActor : ReceiveActor, IWithTimers
+{
+    /// <summary>Bound on a SHUTDOWN reason string, as lguest bounded it to a page's worth.</summary>
+    public const int MaxReasonLength = 1024;
+
+    private const string ClockTimerKey = "clockevent";
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly PendingIrqs _pending;
+    private readonly VcpuOptions _options;
+    private readonly Dictionary<uint, (IActorRef Device, Kick Kick)> _kicks = [];
+
+    private IGuestCpu? _cpu;
+    private bool _running;
+    private bool _halted;
+    private bool _parked;
+    private bool _continuePosted;
+    private uint _noHandlerLogged;
+    private long _slices;
+
+    public VcpuActor(PendingIrqs pending, VcpuOptions options)
+    {
+        _pending = pending;
+        _options = options;
+
+        Receive<Continue>(_ =>
+        {
+            _continuePosted = false;
+            RunSlice();
+        });
+        Receive<IrqPending>(_ => OnIrqPending());
+        Receive<ClockEvent>(_ =>
+        {
+            _pending.Set(0);
+            OnIrqPending();
+        });
+        Receive<Break>(b =>
+        {
+            _parked = b.On;
+            ScheduleSlice();
+        });
+        Receive<RegisterKick>(r => _kicks[r.RingAddress] = (r.Device, r.Kick));
+        Receive<UnregisterKicks>(u =>
+        {
+            foreach (var address in _kicks.Where(k => k.Value.Device.Equals(u.Device)).Select(k => k.Key).ToList())
+            {
+                _kicks.Remove(address);
+            }
+        });
+        Receive<Initialize>(OnInitialize);
+        Receive<GetVcpuStatus>(_ => Sender.Tell(new VcpuStatus(_running, _halted, _parked, _slices)));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(PendingIrqs pending, VcpuOptions? options = null) =>
+        Akka.Actor.Props.Create(() => new VcpuActor(pending, options ?? VcpuOptions.Default));
+
+    private void OnInitialize(Initialize init)
+    {
+        if (_cpu is not null)
+        {
+            _log.Warning("ignoring a second Initialize: the guest is already running");
+            return;
+        }
+        // LHREQ_INITIALIZE: start at the kernel entry with ESI = 0 (the zero page), interrupts
+        // on in EFLAGS (lguest keeps the real IF in lguest_data), paging on the launcher's pgdir.
+        var cpu = _options.CpuFactory(init.Memory);
+        cpu.Eip = init.Start;
+        cpu.Esi = 0;
+        cpu.Eflags = 0x202;
+        cpu.LoadCr3(init.Pgdir);
+        _cpu = cpu;
+        _running = true;
+        ScheduleSlice();
+    }
+
+    private void ScheduleSlice()
+    {
+        if (_running && !_parked && !_halted && !_continuePosted)
+        {
+            _continuePosted = true;
+            Self.Tell(Continue.Instance);
+        }
+    }
+
+    private void RunSlice()
+    {
+        if (_cpu is null || !_running || _parked || _halted)
+        {
+            return;
+        }
+        _slices++;
+        try
+        {
+            UpdateGuestClock(_cpu);
+            DeliverPendingIrqs(_cpu);
+            var exit = _cpu.Run(_options.SliceBudget);
+            switch (exit.Reason)
+            {
+                case ExitReason.BudgetSpent:
+                    break;
+                case ExitReason.Hypercall:
+                    ServeHypercall(_cpu);
+                    break;
+                case ExitReason.Halt:
+                    Halt(_cpu);
+                    break;
+                case ExitReason.Fault:
+                    Exit(GuestExitKind.GuestFault, _cpu.Fault?.ToString() ?? "guest fault with no diagnostic");
+                    break;
+            }
+        }
+        catch (GuestMemoryException e)
+        {
+            Exit(GuestExitKind.GuestFault, $"guest fault: {e.Message} (EIP 0x{_cpu.Eip:x8})");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // An interpreter gap or bug must end this guest with a diagnostic, not restart the
+            // actor: a restarted vCPU would have lost the guest's registers.
+            Exit(GuestExitKind.GuestFault, $"vCPU cannot continue: {e.GetType().Name}: {e.Message} (EIP 0x{_cpu.Eip:x8})");
+        }
+        ScheduleSlice();
+    }
+
+    /// <summary>
+    /// Delivers the lowest pending IRQ the guest accepts now, as lguest did before each run.
+    /// Blocked IRQs are skipped (a higher one may go); Disabled and NoIrqWindow wait for the
+    /// guest; an IRQ with no handler is dropped, logged once.
+    /// </summary>
+    private void DeliverPendingIrqs(IGuestCpu cpu)
+    {
+        uint skipped = 0;
+        while (true)
+        {
+            int irq = _pending.Lowest(skipped);
+            if (irq < 0)
+            {
+                return;
+            }
+            switch (cpu.TryDeliverIrq(irq))
+            {
+                case IrqDelivery.Delivered:
+                    _pending.Clear(irq);
+                    return;
+                case IrqDelivery.Blocked:
+                    skipped |= 1u << irq;
+                    break;
+                case IrqDelivery.Disabled:
+                case IrqDelivery.NoIrqWindow:
+                    return;
+                case IrqDelivery.NoHandler:
+                    if ((_noHandlerLogged & (1u << irq)) == 0)
+                    {
+                        _noHandlerLogged |= 1u << irq;
+                        _log.Warning("dropping IRQ {0}: the guest has no handler for vector {1}", irq, LguestDataLayout.IrqVectorBase + irq);
+                    }
+                    _pending.Clear(irq);
+                    break;
+            }
+        }
+    }
+
+    private void OnIrqPending()
+    {
+        if (_cpu is not null && _halted && HasWakingIrq(_cpu))
+        {
+            Wake(_cpu);
+        }
+        ScheduleSlice();
+    }
+
+    private void Halt(IGuestCpu cpu)
+    {
+        _halted = true;
+        if (HasWakingIrq(cpu))
+        {
+            Wake(cpu);
+        }
+    }
+
+    /// <summary>HALT means "enable interrupts and wait": lguest set irq_enabled when waking the guest.</summary>
+    private void Wake(IGuestCpu cpu)
+    {
+        _halted = false;
+        if (TryLguestData(cpu, out ulong data))
+        {
+            cpu.Memory.WriteU32(data + LguestDataLayout.IrqEnabled, LguestDataLayout.InterruptsOn);
+        }
+    }
+
+    /// <summary>
+    /// lguest's interrupt_pending: a pending IRQ the guest has not masked in blocked_interrupts;
+    /// none at all before the guest registered lguest_data.
+    /// </summary>
+    private bool HasWakingIrq(IGuestCpu cpu)
+    {
+        if (!TryLguestData(cpu, out ulong data))
+        {
+            return false;
+        }
+        return _pending.Lowest(cpu.Memory.ReadU32(data + LguestDataLayout.BlockedInterrupts)) >= 0;
+    }
+
+    private void UpdateGuestClock(IGuestCpu cpu)
+    {
+        if (TryLguestData(cpu, out ulong data))
+        {
+            var now = _options.Clock.GetUtcNow();
+            long ticks = now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+            cpu.Memory.WriteU32(data + LguestDataLayout.TimeSeconds, (uint)(ticks / TimeSpan.TicksPerSecond));
+            cpu.Memory.WriteU32(data + LguestDataLayout.TimeNanoseconds, (uint)(ticks % TimeSpan.TicksPerSecond * 100));
+        }
+    }
+
+    private static bool TryLguestData(IGuestCpu cpu, out ulong address)
+    {
+        address = cpu.LguestDataAddress;
+        return address != 0 && cpu.Memory.Contains(address, LguestDataLayout.Size);
+    }
+
+    private void Exit(GuestExitKind kind, string reason)
+    {
+        if (!_running)
+        {
+            return;
+        }
+        _running = false;
+        Timers.CancelAll();
+        Context.Parent.Tell(new GuestExited(kind, reason));
+    }
+}

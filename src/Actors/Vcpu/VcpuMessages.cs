@@ -1,0 +1,39 @@
+namespace LguestActors.Actors.Vcpu;
+
+/// <summary>Options of one vCPU.</summary>
+/// <param name="SliceBudget">Guest instructions per slice: between slices IRQs, Break and stop requests are seen.</param>
+/// <param name="Clock">
+/// The clock written into lguest_data.time each slice. The host wall clock by default
+/// (lguest wrote the host's real time too); tests may pass a fake TimeProvider.
+/// </param>
+/// <param name="CpuFactory">Builds the guest CPU over the VM's memory; the interpreter by default.</param>
+public sealed record VcpuOptions(long SliceBudget, TimeProvider Clock, Func<Cpu.Memory.GuestMemory, IGuestCpu> CpuFactory)
+{
+    public const long DefaultSliceBudget = 30_000;
+
+    public static VcpuOptions Default { get; } = new(DefaultSliceBudget, TimeProvider.System, memory => new InterpreterCpu(memory));
+}
+
+/// <summary>Ask the vCPU how it stands (diagnostics and tests). Replies <see cref="VcpuStatus"/>.</summary>
+public sealed record GetVcpuStatus
+{
+    public static readonly GetVcpuStatus Instance = new();
+}
+
+/// <param name="Running">Initialized and not exited.</param>
+/// <param name="Halted">Waiting for an IRQ (HALT hypercall or HLT).</param>
+/// <param name="Parked">Held by Break(on).</param>
+/// <param name="Slices">Slices run so far.</param>
+public sealed record VcpuStatus(bool Running, bool Halted, bool Parked, long Slices);
+
+/// <summary>The vCPU's own "run the next slice" message. Cached.</summary>
+internal sealed record Continue
+{
+    public static readonly Continue Instance = new();
+}
+
+/// <summary>The clock event armed by SET_CLOCKEVENT fired: IRQ 0. Cached.</summary>
+internal sealed record ClockEvent
+{
+    public static readonly ClockEvent Instance = new();
+}
