@@ -13,7 +13,7 @@ namespace LguestActors.Actors.Launcher;
 /// lguest's handle_output did, and reports the end of the VM to its exit listener as
 /// <see cref="VmExited"/>.
 /// </summary>
-public sealed partial class GuestSupervisor : ReceiveActor
+public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
 {
     /// <summary>Bound on one early-console string.</summary>
     public const int MaxEarlyConsoleLength = GuestMemory.PageSize;
@@ -33,6 +33,11 @@ public sealed partial class GuestSupervisor : ReceiveActor
     private IActorRef[] _devices = [];
     private bool[] _started = [];
     private bool _exited;
+    private VmExited? _exit;
+    private int _draining;
+
+    /// <summary>How long devices get to finish what is in their mailboxes when the VM ends.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
     public GuestSupervisor(VmConfig config, IActorRef exitListener, GuestSupervisorOptions options)
     {
@@ -43,9 +48,14 @@ public sealed partial class GuestSupervisor : ReceiveActor
         Receive<GuestNotify>(OnGuestNotify);
         Receive<GuestExited>(e => Finish(e.Kind, e.Reason));
         Receive<StopVm>(s => Finish(GuestExitKind.Stopped, s.Reason));
-        Receive<Terminated>(t => t.ActorRef.Equals(_vcpu), _ => Finish(GuestExitKind.GuestFault, "the vCPU stopped unexpectedly"));
+        Receive<Terminated>(t => t.ActorRef.Equals(_vcpu) && !_exited, _ => Finish(GuestExitKind.GuestFault, "the vCPU stopped unexpectedly"));
+        Receive<Terminated>(t => _exited && Array.IndexOf(_devices, t.ActorRef) >= 0, _ => DeviceDrained());
+        Receive<Terminated>(_ => { }); // the vCPU we stopped ourselves while ending: not a death pact
+        Receive<DrainTimedOut>(_ => Complete());
         Receive<GetVmInfo>(_ => Sender.Tell(new VmInfo(_memory, _devicePage, RamSize, _pfnLimit, _pgdir, _entry, _vcpu, _interrupts, _devices)));
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     private ulong RamSize => _config.MemoryBytes;
 
@@ -97,7 +107,52 @@ public sealed partial class GuestSupervisor : ReceiveActor
             return;
         }
         _exited = true;
-        _exitListener.Tell(new VmExited(_config.Name, kind, reason));
-        Context.Stop(Self); // stops the vCPU, the interrupt controller and every device with it
+        _exit = new VmExited(_config.Name, kind, reason);
+        if (!_vcpu.IsNobody())
+        {
+            Context.Stop(_vcpu);
+        }
+        // The guest kicked its last output before it shut down, so those kicks already sit in
+        // the devices' mailboxes. A PoisonPill queues behind them (Context.Stop would not): each
+        // device finishes what the guest gave it before the VM is gone, so nothing is lost.
+        foreach (var device in _devices)
+        {
+            if (!device.IsNobody())
+            {
+                Context.Watch(device);
+                device.Tell(PoisonPill.Instance, Self);
+                _draining++;
+            }
+        }
+        if (_draining == 0)
+        {
+            Complete();
+            return;
+        }
+        Timers.StartSingleTimer(DrainTimedOut.Instance, DrainTimedOut.Instance, DrainTimeout);
+    }
+
+    private void DeviceDrained()
+    {
+        if (--_draining == 0)
+        {
+            Complete();
+        }
+    }
+
+    private void Complete()
+    {
+        if (_exit is null)
+        {
+            return;
+        }
+        _exitListener.Tell(_exit);
+        _exit = null;
+        Context.Stop(Self); // and with it the interrupt controller and anything still running
+    }
+
+    private sealed class DrainTimedOut
+    {
+        public static readonly DrainTimedOut Instance = new();
     }
 }
