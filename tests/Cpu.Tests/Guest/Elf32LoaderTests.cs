@@ -1,3 +1,4 @@
+using LguestActors.Testing;
 using System.Buffers.Binary;
 using LguestActors.Cpu.Loader;
 using LguestActors.Cpu.Memory;

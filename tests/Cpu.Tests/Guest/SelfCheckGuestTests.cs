@@ -1,3 +1,4 @@
+using LguestActors.Testing;
 using LguestActors.Cpu.Loader;
 using Xunit.Abstractions;
 

@@ -1,3 +1,4 @@
+using LguestActors.Testing;
 using System.Runtime.InteropServices;
 using System.Text;
 using Iced.Intel;

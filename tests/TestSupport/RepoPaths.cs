@@ -1,7 +1,7 @@
-namespace LguestActors.Cpu.Tests.Guest;
+namespace LguestActors.Testing;
 
 /// <summary>Finds files in the repository from the test's output folder.</summary>
-internal static class RepoPaths
+public static class RepoPaths
 {
     private static readonly Lazy<string> LazyRoot = new(FindRoot);
 
