@@ -1,0 +1,73 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using LguestActors.Actors.Devices.Console;
+using LguestActors.Actors.Launcher;
+using LguestActors.Actors.Protocol;
+using LguestActors.Testing;
+
+namespace LguestActors.Actors.Tests;
+
+/// <summary>
+/// End to end in-process: the sample kernel (guest/prebuilt/kernel.elf) boots on the interpreter
+/// by the lguest protocol, finds its console in the device page and talks through it.
+/// </summary>
+public sealed class SampleGuestTests : TestKit
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private static VmConfig Config(string commandLine, IConsoleBackend console) =>
+        new("sample", 32UL << 20, File.ReadAllBytes(Path.Combine(RepoPaths.Root, "guest", "prebuilt", "kernel.elf")),
+            commandLine, [new ConsoleConfig(console)]);
+
+    [Fact]
+    public async Task The_sample_kernel_passes_its_selftest_and_powers_off()
+    {
+        var console = new InMemoryConsoleBackend();
+        var exits = CreateTestProbe();
+        Sys.ActorOf(GuestSupervisor.Props(Config("run=selftest", console), exits.Ref));
+
+        var exited = await exits.ExpectMsgAsync<VmExited>(Timeout);
+
+        Assert.True(exited.Kind == GuestExitKind.PowerOff && exited.Reason.StartsWith("selftest: PASS", StringComparison.Ordinal),
+            $"{exited}{Environment.NewLine}console:{Environment.NewLine}{console.Output}");
+        Assert.Contains(exited.Reason, console.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Typing_echo_hello_prints_hello_and_poweroff_ends_the_VM()
+    {
+        var console = new InMemoryConsoleBackend();
+        var exits = CreateTestProbe();
+        Sys.ActorOf(GuestSupervisor.Props(Config("", console), exits.Ref));
+
+        await console.WaitForOutputAsync("lguest> ", Timeout);
+        console.Type("echo hello\r");
+        await console.WaitForOutputAsync("\r\nhello\r\n", Timeout);
+        console.Type("poweroff\r");
+
+        var exited = await exits.ExpectMsgAsync<VmExited>(Timeout);
+        Assert.Equal(GuestExitKind.PowerOff, exited.Kind);
+        Assert.EndsWith("Power down.\r\n", console.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_devices_command_shows_the_device_table_the_launcher_wrote()
+    {
+        var console = new InMemoryConsoleBackend();
+        var exits = CreateTestProbe();
+        var vm = Sys.ActorOf(GuestSupervisor.Props(Config("", console), exits.Ref));
+
+        await console.WaitForOutputAsync("lguest> ", Timeout);
+        console.Type("devices\r");
+        await console.WaitForOutputAsync("vq1:", Timeout);
+        var info = await vm.Ask<VmInfo>(GetVmInfo.Instance, Timeout);
+        var queues = info.DevicePage.Devices[0].Queues;
+        foreach (var (queue, index) in queues.Select((q, i) => (q, i)))
+        {
+            Assert.Contains($"vq{index}: num {queue.Num} irq {queue.Irq} pfn 0x{queue.Pfn:x}", console.Output, StringComparison.Ordinal);
+        }
+        Assert.Contains("console type 3 status 0x07", console.Output, StringComparison.Ordinal);
+        console.Type("poweroff\r");
+        await exits.ExpectMsgAsync<VmExited>(Timeout);
+    }
+}
