@@ -53,7 +53,7 @@ internal static class LguestHost
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Fail(env, $"internal error: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
+            Fail(env, $"internal error: {ExceptionText.OneLine(e)}");
             return ExitCodes.Failure;
         }
     }

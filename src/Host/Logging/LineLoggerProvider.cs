@@ -6,7 +6,7 @@ namespace LguestActors.Host.Logging;
 /// Host and Akka log lines, one line each, to stderr: stdout is the guest's console and must carry
 /// nothing else. An exception shows as its type and message; stack traces are for the tests.
 /// </summary>
-internal sealed class LineLoggerProvider(TextWriter writer) : ILoggerProvider
+internal sealed partial class LineLoggerProvider(TextWriter writer) : ILoggerProvider
 {
     private readonly Lock _lock = new();
 
@@ -41,7 +41,7 @@ internal sealed class LineLoggerProvider(TextWriter writer) : ILoggerProvider
         _ => "critical",
     };
 
-    private sealed class LineLogger(LineLoggerProvider provider, string category) : ILogger
+    private sealed partial class LineLogger(LineLoggerProvider provider, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -54,14 +54,24 @@ internal sealed class LineLoggerProvider(TextWriter writer) : ILoggerProvider
             {
                 return;
             }
-            string message = OneLine(formatter(state, exception));
+            string message = FirstLine(formatter(state, exception));
             if (exception is not null)
             {
-                message += $" ({exception.GetType().Name}: {OneLine(exception.Message)})";
+                message += $" ({ExceptionText.OneLine(exception)})";
             }
             provider.WriteLine($"{Cli.Usage.ProgramName}: {Level(logLevel)}: {category}: {message}");
         }
 
-        private static string OneLine(string text) => text.ReplaceLineEndings(" ");
+        // Akka's text is "[LEVEL][time][Thread n][source] message", then the cause and its stack
+        // trace on the lines after: keep "[source] message", the level is said already.
+        private static string FirstLine(string text)
+        {
+            int newline = text.IndexOfAny(['\r', '\n']);
+            string line = newline < 0 ? text : text[..newline];
+            return AkkaHeader().Replace(line, "", 1).TrimEnd();
+        }
+
+        [System.Text.RegularExpressions.GeneratedRegex(@"^\[(ERROR|WARNING|INFO|DEBUG)\]\[[^\]]*\]\[Thread \d+\]")]
+        private static partial System.Text.RegularExpressions.Regex AkkaHeader();
     }
 }

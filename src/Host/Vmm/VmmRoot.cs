@@ -4,6 +4,7 @@ using Akka.Actor.Internal;
 using Akka.Event;
 using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Protocol;
+using LguestActors.Host.Logging;
 
 namespace LguestActors.Host.Vmm;
 
@@ -37,7 +38,31 @@ internal sealed class VmmRoot : ReceiveActor
     // Supervision runs on this actor's thread, so the strategy may note the failure directly; a
     // message would arrive after the launcher's Terminated (a system message, handled first).
     protected override SupervisorStrategy SupervisorStrategy() =>
-        new StopAndReport((launcher, cause) => Find(launcher)?.Failure = $"{cause.GetType().Name}: {cause.Message}");
+        new StopAndReport((launcher, cause) => Find(launcher)?.Failure = ExceptionText.OneLine(cause));
+
+    /// <summary>Should the root itself fail, nobody waits forever: every waiter hears that its VM is gone.</summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        Abandon($"the VMM failed: {ExceptionText.OneLine(reason)}");
+        base.PreRestart(reason, message);
+    }
+
+    protected override void PostStop() => Abandon("the VMM stopped");
+
+    private void Abandon(string reason)
+    {
+        foreach (RunningVm vm in _vms.Values)
+        {
+            vm.Waiter.Tell(vm.Outcome ?? (object)new LauncherFailed(vm.Name, reason));
+        }
+        _vms.Clear();
+        foreach (IActorRef waiter in _stopWaiters)
+        {
+            waiter.Tell(Done.Instance);
+        }
+        _stopWaiters.Clear();
+    }
 
     private void Start(RunVm run)
     {
@@ -58,9 +83,11 @@ internal sealed class VmmRoot : ReceiveActor
         {
             launcher = Context.ActorOf(_vmProps(run.Config, Self), ChildPrefix + name);
         }
-        catch (Exception e) when (e is InvalidActorNameException or ArgumentException)
+#pragma warning disable CA1031 // the props factory is outside code: whatever it throws, this VM failed, not the VMM
+        catch (Exception e)
+#pragma warning restore CA1031
         {
-            Sender.Tell(new LauncherFailed(name, e.Message));
+            Sender.Tell(new LauncherFailed(name, ExceptionText.OneLine(e)));
             return;
         }
         Context.Watch(launcher);
