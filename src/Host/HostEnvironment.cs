@@ -4,8 +4,12 @@ using LguestActors.Host.Vmm;
 
 namespace LguestActors.Host;
 
-/// <summary>Makes the console backend of the VM (the terminal in the shipped host), given the console settings.</summary>
-internal delegate IConsoleBackend ConsoleBackendFactory(LguestSettings settings);
+/// <summary>
+/// Makes the console backend of the VM (the terminal in the shipped host). <paramref name="settings"/>
+/// carries the console escape (<see cref="LguestSettings.ConsoleEscape"/>); a backend that sees it
+/// typed calls <paramref name="stopVm"/>, and the host stops the VM as for SIGINT (exit 130).
+/// </summary>
+internal delegate IConsoleBackend ConsoleBackendFactory(LguestSettings settings, Action stopVm);
 
 /// <summary>
 /// Everything <see cref="LguestHost"/> takes from the outside world, so a test can run the whole

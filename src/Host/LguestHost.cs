@@ -81,10 +81,14 @@ internal static class LguestHost
             return ExitCodes.Failure;
         }
 
+        // A stop request (a signal, or the console's escape key) ends the run with its own code and line.
+        var stopRequested = new TaskCompletionSource<(int Code, string Line)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void StopFromConsole() => stopRequested.TrySetResult((ExitCodes.Stopped, "stopped from the console (escape key)"));
+
         IConsoleBackend console;
         try
         {
-            console = env.ConsoleBackend(settings!);
+            console = env.ConsoleBackend(settings!, StopFromConsole);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or PlatformNotSupportedException or UnauthorizedAccessException)
         {
@@ -96,7 +100,7 @@ internal static class LguestHost
         try
         {
             var vm = new VmConfig(VmName, options.MemoryBytes, kernel, options.CommandLine, [new ConsoleConfig(console)]);
-            outcome = await RunVmAsync(vm, config!, env).ConfigureAwait(false);
+            outcome = await RunVmAsync(vm, config!, env, stopRequested).ConfigureAwait(false);
         }
         finally
         {
@@ -112,10 +116,11 @@ internal static class LguestHost
         return outcome.code;
     }
 
-    private static async Task<(int, string?)> RunVmAsync(VmConfig vm, Config config, HostEnvironment env)
+    private static async Task<(int, string?)> RunVmAsync(VmConfig vm, Config config, HostEnvironment env,
+        TaskCompletionSource<(int Code, string Line)> stopRequested)
     {
-        var signalled = new TaskCompletionSource<StopSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using IDisposable signals = env.Signals.Register(signal => signalled.TrySetResult(signal));
+        using IDisposable signals = env.Signals.Register(signal =>
+            stopRequested.TrySetResult((ExitCodes.ForSignal(signal), $"stopped by SIG{SignalName(signal)}")));
 
         using IHost host = BuildHost(config, env);
         await host.StartAsync().ConfigureAwait(false);
@@ -125,12 +130,11 @@ internal static class LguestHost
             IActorRef root = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<VmmRoot>().ConfigureAwait(false);
 
             Task<object> ended = root.Ask<object>(new RunVm(vm), Timeout.InfiniteTimeSpan);
-            Task first = await Task.WhenAny(ended, signalled.Task, system.WhenTerminated).ConfigureAwait(false);
+            Task first = await Task.WhenAny(ended, stopRequested.Task, system.WhenTerminated).ConfigureAwait(false);
 
-            if (first == signalled.Task)
+            if (first == stopRequested.Task)
             {
-                StopSignal signal = await signalled.Task.ConfigureAwait(false);
-                return (ExitCodes.ForSignal(signal), $"stopped by SIG{SignalName(signal)}");
+                return await stopRequested.Task.ConfigureAwait(false);
             }
             if (first == ended)
             {
@@ -145,7 +149,7 @@ internal static class LguestHost
         }
         finally
         {
-            // Coordinated shutdown: its service-stop phase stops the VM (see AddVmm), then the actor system.
+            // Coordinated shutdown: its service-stop phase stops the VM (see BuildHost), then the actor system.
             await host.StopAsync().ConfigureAwait(false);
         }
     }

@@ -23,10 +23,19 @@ internal static class Program
         return LguestHost.RunAsync(args, env).GetAwaiter().GetResult();
     }
 
+    /// <summary>The guest's console: this terminal, or plain streams when stdin or stdout is redirected (no raw mode to restore).</summary>
+    private static IConsoleBackend OpenConsole(LguestSettings settings, Action stopVm) =>
+        System.Console.IsInputRedirected || System.Console.IsOutputRedirected
+            ? OpenStreams()
+            : OpenTerminal(settings, stopVm);
+
     /// <summary>
-    /// The guest's console on this process's stdin/stdout. A terminal backend (raw mode, the escape
-    /// key from <paramref name="settings"/>) goes here for an interactive terminal.
+    /// The interactive terminal: raw mode, every key to the guest, and <paramref name="stopVm"/> when
+    /// the escape (<see cref="LguestSettings.ConsoleEscape"/>) is typed. The terminal backend is the
+    /// console device's (src/Actors/Devices/Console); until it is part of the build, plain streams.
     /// </summary>
-    private static IConsoleBackend OpenConsole(LguestSettings settings) =>
-        new StreamConsoleBackend(System.Console.OpenStandardInput(), System.Console.OpenStandardOutput());
+    private static IConsoleBackend OpenTerminal(LguestSettings settings, Action stopVm) => OpenStreams();
+
+    private static StreamConsoleBackend OpenStreams() =>
+        new(System.Console.OpenStandardInput(), System.Console.OpenStandardOutput());
 }

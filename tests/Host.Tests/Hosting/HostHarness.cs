@@ -30,6 +30,9 @@ internal sealed class HostHarness : IDisposable
 
     public LguestSettings? ConsoleSettings { get; private set; }
 
+    /// <summary>What the console backend calls when the escape key is typed.</summary>
+    public Action? StopFromConsole { get; private set; }
+
     public string ConsoleOutput => Encoding.ASCII.GetString(_consoleOut.ToArray());
 
     /// <summary>The stderr lines.</summary>
@@ -41,9 +44,10 @@ internal sealed class HostHarness : IDisposable
     public Task<int> RunAsync(VmPropsFactory launcher, params string[] args)
     {
         IReadOnlyList<string> roots = SearchRoots.Count > 0 ? SearchRoots : [_dir.FullName, AppContext.BaseDirectory];
-        var env = new HostEnvironment(Out, Error, roots, launcher, settings =>
+        var env = new HostEnvironment(Out, Error, roots, launcher, (settings, stopVm) =>
         {
             ConsoleSettings = settings;
+            StopFromConsole = stopVm;
             return Console;
         }, Signals);
         return LguestHost.RunAsync(args, env);

@@ -85,6 +85,20 @@ public sealed class LguestHostTests : IDisposable
     }
 
     [Fact]
+    public async Task The_console_escape_stops_the_vm_gracefully_and_exits_130()
+    {
+        Task<int> run = _host.RunAsync(Reporting(kind: null), "64", _host.KernelPath);
+        await _launcher.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        _host.StopFromConsole!();
+        int code = await run.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(130, code);
+        Assert.True(_launcher.Stopped.Task.IsCompleted, "the VM was not stopped");
+        Assert.Equal(["lguest-actors: stopped from the console (escape key)"], _host.ErrorLines);
+    }
+
+    [Fact]
     public async Task Console_input_reaches_the_guest_and_its_output_reaches_stdout()
     {
         using var host = new HostHarness(stdin: "hello, guest\n"u8.ToArray());
@@ -168,7 +182,7 @@ public sealed class LguestHostTests : IDisposable
     public async Task A_console_that_cannot_open_exits_1_with_one_line()
     {
         var env = new HostEnvironment(_host.Out, _host.Error, [AppContext.BaseDirectory], Reporting(GuestExitKind.PowerOff),
-            _ => throw new IOException("not a terminal"), _host.Signals);
+            (_, _) => throw new IOException("not a terminal"), _host.Signals);
 
         int code = await LguestHost.RunAsync(["64", _host.KernelPath], env);
 
