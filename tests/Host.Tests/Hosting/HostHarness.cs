@@ -41,6 +41,9 @@ internal sealed class HostHarness : IDisposable
     /// <summary>Folders searched for akka.hocon and the sample guest: the temp dir (no sample guest) and the test's output (akka.hocon).</summary>
     public IReadOnlyList<string> SearchRoots { get; set; } = [];
 
+    /// <summary>Where stop signals come from: <see cref="Signals"/> unless a test sets the process's own.</summary>
+    public IStopSignals? RealSignals { get; set; }
+
     public Task<int> RunAsync(VmPropsFactory launcher, params string[] args)
     {
         IReadOnlyList<string> roots = SearchRoots.Count > 0 ? SearchRoots : [_dir.FullName, AppContext.BaseDirectory];
@@ -49,7 +52,7 @@ internal sealed class HostHarness : IDisposable
             ConsoleSettings = settings;
             StopFromConsole = stopVm;
             return Console;
-        }, Signals);
+        }, RealSignals ?? Signals);
         return LguestHost.RunAsync(args, env);
     }
 

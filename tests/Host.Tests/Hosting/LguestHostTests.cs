@@ -85,6 +85,28 @@ public sealed class LguestHostTests : IDisposable
     }
 
     [Fact]
+    public async Task A_real_sighup_to_the_process_stops_the_vm_gracefully()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        _host.RealSignals = new PosixStopSignals();
+        Task<int> run = _host.RunAsync(Reporting(kind: null), "64", _host.KernelPath);
+        await _launcher.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-HUP", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        int code = await run.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(129, code);
+        Assert.True(_launcher.Stopped.Task.IsCompleted, "the VM was not stopped");
+        Assert.Equal(["lguest-actors: stopped by SIGHUP"], _host.ErrorLines);
+    }
+
+    [Fact]
     public async Task The_console_escape_stops_the_vm_gracefully_and_exits_130()
     {
         Task<int> run = _host.RunAsync(Reporting(kind: null), "64", _host.KernelPath);
