@@ -1,0 +1,53 @@
+using System.Reflection;
+
+namespace LguestActors.Host.Cli;
+
+/// <summary>The --help and --version text (docs/HOST.md repeats the usage).</summary>
+internal static class Usage
+{
+    public const string ProgramName = "lguest-actors";
+
+    public static string Text { get; } =
+        $"""
+        Usage: {ProgramName} [options] <mem-MB> [kernel.elf] [-- kernel arguments...]
+
+        Boots a 32-bit x86 lguest guest with <mem-MB> MiB of RAM ({LaunchOptions.MinMemoryMegabytes}-{LaunchOptions.MaxMemoryMegabytes}) on an
+        interpreting vCPU. With no kernel, boots the bundled sample guest
+        (guest/prebuilt/kernel.elf). Everything after -- is the kernel command line,
+        joined by spaces (at most 2047 bytes).
+
+        Options:
+          -h, --help     show this help and exit
+              --version  show the version and exit
+
+        The guest's console is this terminal: every key goes to the guest. Press
+        Ctrl-C three times within a second to stop the VM (config/akka.hocon,
+        lguest.console). SIGINT, SIGTERM and SIGHUP stop it gracefully too.
+
+        Exit status:
+          0    the guest powered off
+          1    the guest faulted or failed to boot, or a file could not be used
+          2    the command line is wrong
+          3    the guest asked to restart (run the host again to restart it)
+          130  stopped by SIGINT or the console escape; 143 SIGTERM; 129 SIGHUP
+
+        Examples:
+          {ProgramName} 64                                    boot the sample guest
+          {ProgramName} 128 vmlinux -- console=hvc0 root=/dev/vda
+
+        Not yet supported: --block=FILE, --net=... (later issues).
+
+        """;
+
+    public static string VersionLine
+    {
+        get
+        {
+            Assembly assembly = typeof(Usage).Assembly;
+            string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+                ?? assembly.GetName().Version?.ToString()
+                ?? "unknown";
+            return $"{ProgramName} {version}";
+        }
+    }
+}

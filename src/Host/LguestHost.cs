@@ -1,0 +1,236 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Hosting;
+using LguestActors.Actors.Devices.Console;
+using LguestActors.Actors.Launcher;
+using LguestActors.Host.Cli;
+using LguestActors.Host.Configuration;
+using LguestActors.Host.Logging;
+using LguestActors.Host.Vmm;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using AkkaLogLevel = Akka.Event.LogLevel;
+
+namespace LguestActors.Host;
+
+/// <summary>
+/// The console host: parse the command line, read the kernel and config/akka.hocon, start the
+/// actor system (Microsoft.Extensions.Hosting + Akka.Hosting), boot one VM under /user/vmm and
+/// turn how it ended into the exit code. Every failure is one line on stderr, never a stack trace.
+/// </summary>
+internal static class LguestHost
+{
+    /// <summary>The host boots one VM: /user/vmm/vm-guest.</summary>
+    public const string VmName = "guest";
+
+    public const string ActorSystemName = "lguest";
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, HostEnvironment env)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(env);
+        try
+        {
+            switch (LaunchOptions.Parse(args))
+            {
+                case HostCommand.ShowHelp:
+                    await env.Out.WriteAsync(Usage.Text).ConfigureAwait(false);
+                    return ExitCodes.PowerOff;
+                case HostCommand.ShowVersion:
+                    await env.Out.WriteLineAsync(Usage.VersionLine).ConfigureAwait(false);
+                    return ExitCodes.PowerOff;
+                case HostCommand.UsageError error:
+                    Fail(env, $"{error.Message} (try '{Usage.ProgramName} --help')");
+                    return ExitCodes.Usage;
+                case HostCommand.Run run:
+                    return await BootAsync(run.Options, env).ConfigureAwait(false);
+                default:
+                    throw new InvalidOperationException("unhandled command");
+            }
+        }
+#pragma warning disable CA1031 // the host's last line of defence: one line, never a stack trace
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Fail(env, $"internal error: {ExceptionText.OneLine(e)}");
+            return ExitCodes.Failure;
+        }
+    }
+
+    private static async Task<int> BootAsync(LaunchOptions options, HostEnvironment env)
+    {
+        // Phases, in order: kernel, configuration, console, actor system, VM, wait, shutdown.
+        (byte[] kernel, _, string? kernelError) = KernelFile.Read(options.KernelPath, env.SearchRoots);
+        if (kernelError is not null)
+        {
+            Fail(env, kernelError);
+            return ExitCodes.Failure;
+        }
+
+        string? configPath = AkkaConfigFile.Locate(env.SearchRoots);
+        if (configPath is null)
+        {
+            Fail(env, $"cannot find {AkkaConfigFile.FileName} (looked beside the program and in the source tree's {AkkaConfigFile.RepositoryPath})");
+            return ExitCodes.Failure;
+        }
+        (Config? config, LguestSettings? settings, string? configError) = AkkaConfigFile.Load(configPath);
+        if (configError is not null)
+        {
+            Fail(env, configError);
+            return ExitCodes.Failure;
+        }
+
+        // A stop request (a signal, or the console's escape key) ends the run with its own code and line.
+        var stopRequested = new TaskCompletionSource<(int Code, string Line)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void StopFromConsole() => stopRequested.TrySetResult((ExitCodes.Stopped, "stopped from the console (escape key)"));
+
+        IConsoleBackend console;
+        try
+        {
+            console = env.ConsoleBackend(settings!, StopFromConsole);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or PlatformNotSupportedException or UnauthorizedAccessException)
+        {
+            Fail(env, $"cannot open the console: {e.Message}");
+            return ExitCodes.Failure;
+        }
+
+        (int code, string? line) outcome;
+        try
+        {
+            var vm = new VmConfig(VmName, options.MemoryBytes, kernel, options.CommandLine, [new ConsoleConfig(console)]);
+            outcome = await RunVmAsync(vm, config!, env, stopRequested).ConfigureAwait(false);
+        }
+        finally
+        {
+            // After the VM's actors and the actor system are gone: nothing writes to it any more.
+            await DisposeAsync(console).ConfigureAwait(false);
+        }
+
+        // Printed last, once the terminal is back to normal, so the line is not lost in raw mode.
+        if (outcome.line is not null)
+        {
+            Fail(env, outcome.line);
+        }
+        return outcome.code;
+    }
+
+    private static async Task<(int, string?)> RunVmAsync(VmConfig vm, Config config, HostEnvironment env,
+        TaskCompletionSource<(int Code, string Line)> stopRequested)
+    {
+        using IDisposable signals = env.Signals.Register(signal =>
+            stopRequested.TrySetResult((ExitCodes.ForSignal(signal), $"stopped by SIG{SignalName(signal)}")));
+
+        using IHost host = BuildHost(config, env);
+        await host.StartAsync().ConfigureAwait(false);
+        try
+        {
+            ActorSystem system = host.Services.GetRequiredService<ActorSystem>();
+            IActorRef root = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<VmmRoot>().ConfigureAwait(false);
+
+            Task<object> ended = root.Ask<object>(new RunVm(vm), Timeout.InfiniteTimeSpan);
+            Task first = await Task.WhenAny(ended, stopRequested.Task, system.WhenTerminated).ConfigureAwait(false);
+
+            if (first == stopRequested.Task)
+            {
+                return await stopRequested.Task.ConfigureAwait(false);
+            }
+            if (first == ended)
+            {
+                return await ended.ConfigureAwait(false) switch
+                {
+                    VmExited exited => ExitCodes.For(exited),
+                    LauncherFailed failed => (ExitCodes.Failure, $"the launcher failed: {failed.Reason}"),
+                    object other => (ExitCodes.Failure, $"unexpected reply from the VMM: {other}"),
+                };
+            }
+            return (ExitCodes.Failure, "the actor system stopped before the guest ended");
+        }
+        finally
+        {
+            // Coordinated shutdown: its service-stop phase stops the VM (see BuildHost), then the actor system.
+            await host.StopAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static IHost BuildHost(Config config, HostEnvironment env)
+    {
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ApplicationName = Usage.ProgramName,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        // Signals are IStopSignals' job, so the exit code can name the one that came; the default
+        // ConsoleLifetime would take SIGINT/SIGTERM itself and not say which.
+        builder.Services.AddSingleton<IHostLifetime, PassiveLifetime>();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new LineLoggerProvider(env.Error));
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+
+        builder.Services.AddAkka(ActorSystemName, akka =>
+        {
+            akka.AddHocon(config, HoconAddMode.Prepend);
+            akka.ConfigureLoggers(loggers =>
+            {
+                loggers.LogLevel = AkkaLogLevelOf(config);
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            });
+            akka.WithActors((system, registry) =>
+            {
+                IActorRef root = system.ActorOf(VmmRoot.Props(env.VmProps), VmmRoot.ActorName);
+                registry.Register<VmmRoot>(root);
+                TimeSpan timeout = system.Settings.Config.GetTimeSpan("akka.coordinated-shutdown.phases.service-stop.timeout", TimeSpan.FromSeconds(5));
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceStop, "stop-vms",
+                    () => root.Ask<Akka.Done>(StopAllVms.Instance, timeout));
+            });
+        });
+        return builder.Build();
+    }
+
+    private static AkkaLogLevel AkkaLogLevelOf(Config config) =>
+        (config.GetString("akka.loglevel", "WARNING") ?? "WARNING").ToUpperInvariant() switch
+        {
+            "DEBUG" => AkkaLogLevel.DebugLevel,
+            "INFO" => AkkaLogLevel.InfoLevel,
+            "ERROR" or "OFF" => AkkaLogLevel.ErrorLevel,
+            _ => AkkaLogLevel.WarningLevel,
+        };
+
+    private static string SignalName(StopSignal signal) => signal switch
+    {
+        StopSignal.Interrupt => "INT",
+        StopSignal.Terminate => "TERM",
+        StopSignal.Hangup => "HUP",
+        _ => ((int)signal).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private static async ValueTask DisposeAsync(IConsoleBackend console)
+    {
+        switch (console)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+    }
+
+    private static void Fail(HostEnvironment env, string line)
+    {
+        env.Error.WriteLine($"{Usage.ProgramName}: {line}");
+        env.Error.Flush();
+    }
+
+    /// <summary>An IHostLifetime that leaves the process's signals alone.</summary>
+    private sealed class PassiveLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

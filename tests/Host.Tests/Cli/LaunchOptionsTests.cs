@@ -1,0 +1,111 @@
+using LguestActors.Host.Cli;
+
+namespace LguestActors.Host.Tests.Cli;
+
+public sealed class LaunchOptionsTests
+{
+    private static LaunchOptions Run(params string[] args) =>
+        Assert.IsType<HostCommand.Run>(LaunchOptions.Parse(args)).Options;
+
+    private static string Error(params string[] args) =>
+        Assert.IsType<HostCommand.UsageError>(LaunchOptions.Parse(args)).Message;
+
+    [Fact]
+    public void Memory_alone_boots_the_sample_guest_with_an_empty_command_line()
+    {
+        LaunchOptions options = Run("64");
+
+        Assert.Equal(64, options.MemoryMegabytes);
+        Assert.Equal(64UL * 1024 * 1024, options.MemoryBytes);
+        Assert.Null(options.KernelPath);
+        Assert.Equal("", options.CommandLine);
+    }
+
+    [Fact]
+    public void Memory_and_kernel_name_the_kernel_to_boot()
+    {
+        LaunchOptions options = Run("128", "vmlinux");
+
+        Assert.Equal(128, options.MemoryMegabytes);
+        Assert.Equal("vmlinux", options.KernelPath);
+    }
+
+    [Fact]
+    public void Arguments_after_double_dash_are_joined_into_the_command_line()
+    {
+        LaunchOptions options = Run("64", "vmlinux", "--", "console=hvc0", "root=/dev/vda", "--help", "-x");
+
+        Assert.Equal("console=hvc0 root=/dev/vda --help -x", options.CommandLine);
+        Assert.Equal("vmlinux", options.KernelPath);
+    }
+
+    [Fact]
+    public void Double_dash_with_no_kernel_gives_the_sample_guest_a_command_line()
+    {
+        LaunchOptions options = Run("64", "--", "quiet");
+
+        Assert.Null(options.KernelPath);
+        Assert.Equal("quiet", options.CommandLine);
+    }
+
+    [Fact]
+    public void Options_may_come_before_the_memory_size()
+    {
+        Assert.IsType<HostCommand.ShowVersion>(LaunchOptions.Parse(["--version", "64"]));
+        Assert.IsType<HostCommand.ShowHelp>(LaunchOptions.Parse(["64", "-h"]));
+    }
+
+    [Fact]
+    public void Help_wins_over_an_otherwise_wrong_command_line()
+    {
+        Assert.IsType<HostCommand.ShowHelp>(LaunchOptions.Parse(["abc", "--frob", "--help"]));
+    }
+
+    [Theory]
+    [InlineData(new string[0], "missing the guest memory size in MiB")]
+    [InlineData(new[] { "abc" }, "memory size 'abc' is not a number of MiB")]
+    [InlineData(new[] { "64M" }, "memory size '64M' is not a number of MiB")]
+    [InlineData(new[] { "0x40" }, "memory size '0x40' is not a number of MiB")]
+    [InlineData(new[] { "1.5" }, "memory size '1.5' is not a number of MiB")]
+    [InlineData(new[] { "" }, "memory size '' is not a number of MiB")]
+    [InlineData(new[] { "0" }, "memory size must be at least 1 MiB")]
+    [InlineData(new[] { "1021" }, "memory size 1021 MiB is too big: the most is 1020 MiB (the 1 GiB kernel window)")]
+    [InlineData(new[] { "4096" }, "memory size 4096 MiB is too big: the most is 1020 MiB (the 1 GiB kernel window)")]
+    [InlineData(new[] { "99999999999999" }, "memory size '99999999999999' is too big: the most is 1020 MiB")]
+    [InlineData(new[] { "-5" }, "unknown option '-5'")]
+    [InlineData(new[] { "64", "--frob" }, "unknown option '--frob'")]
+    [InlineData(new[] { "64", "-v" }, "unknown option '-v'")]
+    [InlineData(new[] { "64", "--block=disk.img" }, "option --block is not supported yet")]
+    [InlineData(new[] { "64", "--block", "disk.img" }, "option --block is not supported yet")]
+    [InlineData(new[] { "64", "--net=192.168.19.1" }, "option --net is not supported yet")]
+    [InlineData(new[] { "64", "vmlinux", "root=/dev/vda" }, "unexpected argument 'root=/dev/vda': kernel arguments go after --")]
+    public void Wrong_command_lines_are_one_clear_message(string[] args, string message)
+    {
+        Assert.Equal(message, Error(args));
+    }
+
+    [Fact]
+    public void The_largest_memory_size_is_accepted()
+    {
+        Assert.Equal(1020, Run("1020").MemoryMegabytes);
+        Assert.Equal(1, Run("1").MemoryMegabytes);
+    }
+
+    [Fact]
+    public void A_kernel_command_line_longer_than_linux_allows_is_a_usage_error()
+    {
+        string line = new('x', 2048);
+
+        Assert.Equal("the kernel command line is 2048 bytes; the limit is 2047", Error("64", "--", line));
+        Assert.Equal(new string('x', 2047), Run("64", "--", new string('x', 2047)).CommandLine);
+    }
+
+    [Fact]
+    public void Error_messages_are_single_lines()
+    {
+        foreach (string[] args in new[] { Array.Empty<string>(), ["x"], ["64", "--block=a"], ["64", "a", "b"] })
+        {
+            Assert.DoesNotContain('\n', Error(args));
+        }
+    }
+}
