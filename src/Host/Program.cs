@@ -1,6 +1,6 @@
 using LguestActors.Actors.Devices.Console;
+using LguestActors.Actors.Launcher;
 using LguestActors.Host.Configuration;
-using LguestActors.Host.Console;
 using LguestActors.Host.Vmm;
 
 namespace LguestActors.Host;
@@ -8,8 +8,8 @@ namespace LguestActors.Host;
 /// <summary>The composition root: the one place that names the concrete launcher and console backend.</summary>
 internal static class Program
 {
-    /// <summary>The launcher of each VM: GuestSupervisor.Props once the launcher is part of the build.</summary>
-    internal static readonly VmPropsFactory LauncherProps = NoLauncher.Props;
+    /// <summary>The launcher of each VM.</summary>
+    internal static readonly VmPropsFactory LauncherProps = (config, exitListener) => GuestSupervisor.Props(config, exitListener);
 
     private static int Main(string[] args)
     {
@@ -23,19 +23,15 @@ internal static class Program
         return LguestHost.RunAsync(args, env).GetAwaiter().GetResult();
     }
 
-    /// <summary>The guest's console: this terminal, or plain streams when stdin or stdout is redirected (no raw mode to restore).</summary>
-    private static IConsoleBackend OpenConsole(LguestSettings settings, Action stopVm) =>
-        System.Console.IsInputRedirected || System.Console.IsOutputRedirected
-            ? OpenStreams()
-            : OpenTerminal(settings, stopVm);
-
     /// <summary>
-    /// The interactive terminal: raw mode, every key to the guest, and <paramref name="stopVm"/> when
-    /// the escape (<see cref="LguestSettings.ConsoleEscape"/>) is typed. The terminal backend is the
-    /// console device's (src/Actors/Devices/Console); until it is part of the build, plain streams.
+    /// The guest's console on this process's stdin/stdout. When stdin is a terminal it goes to raw
+    /// mode (restored when the host disposes the backend), every key goes to the guest, and the
+    /// escape sequence calls <paramref name="stopVm"/>; piped stdin is read as it is.
     /// </summary>
-    private static IConsoleBackend OpenTerminal(LguestSettings settings, Action stopVm) => OpenStreams();
-
-    private static StreamConsoleBackend OpenStreams() =>
-        new(System.Console.OpenStandardInput(), System.Console.OpenStandardOutput());
+    private static IConsoleBackend OpenConsole(LguestSettings settings, Action stopVm)
+    {
+        var terminal = new TerminalConsoleBackend();
+        terminal.ExitRequested += (_, _) => stopVm();
+        return terminal;
+    }
 }

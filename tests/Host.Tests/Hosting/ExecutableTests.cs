@@ -17,7 +17,9 @@ public sealed class ExecutableTests
         return dll;
     }
 
-    private static async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
+    private static Task<(int Code, string Out, string Error)> RunAsync(params string[] args) => RunWithInputAsync("", args);
+
+    private static async Task<(int Code, string Out, string Error)> RunWithInputAsync(string stdin, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -32,6 +34,7 @@ public sealed class ExecutableTests
             start.ArgumentList.Add(arg);
         }
         using Process process = Process.Start(start)!;
+        await process.StandardInput.WriteAsync(stdin);
         process.StandardInput.Close();
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
@@ -77,5 +80,24 @@ public sealed class ExecutableTests
         Assert.Equal(0, code);
         Assert.StartsWith("Usage: lguest-actors [options] <mem-MB> [kernel.elf] [-- kernel arguments...]", stdout, StringComparison.Ordinal);
         Assert.Equal("", stderr);
+    }
+
+    [Fact]
+    public async Task The_sample_guest_echoes_piped_input_and_powers_off_with_exit_0()
+    {
+        (int code, string stdout, string stderr) = await RunWithInputAsync("echo hello\npoweroff\n", "64");
+
+        Assert.True(code == 0, $"exit {code}; stderr: {stderr}; stdout: {stdout}");
+        Assert.Contains("lguest> echo hello\r\nhello\r\n", stdout, StringComparison.Ordinal);
+        Assert.EndsWith("Power down.\r\n", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Kernel_arguments_after_double_dash_reach_the_guest()
+    {
+        (int code, string stdout, string stderr) = await RunAsync("64", "--", "run=selftest");
+
+        Assert.True(code == 0, $"exit {code}; stderr: {stderr}; stdout: {stdout}");
+        Assert.Contains("selftest: PASS", stdout, StringComparison.Ordinal);
     }
 }

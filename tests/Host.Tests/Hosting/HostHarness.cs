@@ -1,6 +1,6 @@
+using LguestActors.Actors.Devices.Console;
 using System.Text;
 using LguestActors.Host.Configuration;
-using LguestActors.Host.Console;
 using LguestActors.Host.Vmm;
 
 namespace LguestActors.Host.Tests.Hosting;
@@ -15,7 +15,7 @@ internal sealed class HostHarness : IDisposable
     {
         KernelPath = Path.Combine(_dir.FullName, "kernel.elf");
         File.WriteAllBytes(KernelPath, [0x7F, (byte)'E', (byte)'L', (byte)'F']);
-        Console = new DisposalRecordingBackend(new StreamConsoleBackend(new MemoryStream(stdin ?? []), _consoleOut));
+        Console = new DisposalRecordingBackend(new TerminalConsoleBackend(_consoleOut, new MemoryStream(stdin ?? []), isTerminal: false));
     }
 
     public string KernelPath { get; }
@@ -86,7 +86,7 @@ internal sealed class FakeStopSignals : IStopSignals
 }
 
 /// <summary>Wraps a backend to record when the host disposes it (the terminal backend restores the terminal then).</summary>
-internal sealed class DisposalRecordingBackend(StreamConsoleBackend inner) : Actors.Devices.Console.IConsoleBackend, IDisposable
+internal sealed class DisposalRecordingBackend(TerminalConsoleBackend inner) : Actors.Devices.Console.IConsoleBackend, IDisposable
 {
     private int _disposals;
 

@@ -180,6 +180,11 @@ public sealed class LguestHostTests : IDisposable
     [Fact]
     public async Task No_kernel_and_no_sample_guest_exits_1_with_one_line()
     {
+        // Search only a folder that has the config but no sample guest, outside any source tree.
+        var roots = Directory.CreateTempSubdirectory("lguest-no-sample-");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "akka.hocon"), Path.Combine(roots.FullName, "akka.hocon"));
+        _host.SearchRoots = [roots.FullName];
+
         int code = await _host.RunAsync(Reporting(GuestExitKind.PowerOff), "64");
 
         Assert.Equal(1, code);
