@@ -30,8 +30,15 @@ internal static class Program
     /// </summary>
     private static IConsoleBackend OpenConsole(LguestSettings settings, Action stopVm)
     {
-        var terminal = new TerminalConsoleBackend();
+        var terminal = new TerminalConsoleBackend(EscapeDetectorFor(settings.ConsoleEscape, TimeProvider.System));
         terminal.ExitRequested += (_, _) => stopVm();
         return terminal;
     }
+
+    /// <summary>
+    /// The detector for <c>lguest.console.escape-*</c>: <see cref="ConsoleEscape.Count"/> presses of
+    /// <see cref="ConsoleEscape.Key"/> within <see cref="ConsoleEscape.Window"/>; null when the key is "off".
+    /// </summary>
+    internal static EscapeDetector? EscapeDetectorFor(ConsoleEscape escape, TimeProvider clock) =>
+        escape.Key is byte key ? new EscapeDetector(key, escape.Count, escape.Window, clock) : null;
 }

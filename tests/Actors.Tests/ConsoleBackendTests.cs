@@ -61,18 +61,52 @@ public sealed class ConsoleBackendTests
     }
 
     [Fact]
-    public void Ctrl_right_bracket_leaves_the_VM()
+    public void The_configured_key_pressed_the_configured_number_of_times_leaves_the_VM()
     {
-        var detector = new EscapeDetector(new SteppingClock());
+        var clock = new SteppingClock();
+        var detector = new EscapeDetector(CtrlA, count: 2, TimeSpan.FromMilliseconds(500), clock);
+
+        Assert.False(detector.Feed([EscapeDetector.CtrlC, EscapeDetector.CtrlC, EscapeDetector.CtrlC]));
+        Assert.False(detector.Feed([CtrlA]));
+        clock.Advance(TimeSpan.FromMilliseconds(400));
+        Assert.True(detector.Feed([(byte)'x', CtrlA]));
+    }
+
+    [Fact]
+    public void Presses_further_apart_than_the_window_reach_the_guest()
+    {
+        var clock = new SteppingClock();
+        var detector = new EscapeDetector(CtrlA, count: 2, TimeSpan.FromMilliseconds(500), clock);
+
+        Assert.False(detector.Feed([CtrlA]));
+        clock.Advance(TimeSpan.FromMilliseconds(600));
+        Assert.False(detector.Feed([CtrlA]));
+        clock.Advance(TimeSpan.FromMilliseconds(600));
+        Assert.False(detector.Feed([CtrlA]));
+    }
+
+    [Fact]
+    public void A_count_of_one_leaves_on_the_first_press()
+    {
+        var detector = new EscapeDetector(CtrlRightBracket, count: 1, TimeSpan.FromSeconds(1), new SteppingClock());
+
         Assert.False(detector.Feed("abc"u8));
-        Assert.True(detector.Feed(new byte[] { (byte)'x', EscapeDetector.CtrlRightBracket }));
+        Assert.True(detector.Feed([(byte)'x', CtrlRightBracket]));
+    }
+
+    [Fact]
+    public void Ctrl_right_bracket_is_no_hidden_escape_when_another_key_is_configured()
+    {
+        var detector = new EscapeDetector(EscapeDetector.CtrlC, EscapeDetector.DefaultCount, EscapeDetector.DefaultWindow, new SteppingClock());
+
+        Assert.False(detector.Feed([CtrlRightBracket, CtrlRightBracket, CtrlRightBracket]));
     }
 
     [Fact]
     public void Three_Ctrl_C_within_a_second_leave_the_VM_but_slow_ones_reach_the_guest()
     {
         var clock = new SteppingClock();
-        var detector = new EscapeDetector(clock);
+        var detector = new EscapeDetector(EscapeDetector.CtrlC, EscapeDetector.DefaultCount, EscapeDetector.DefaultWindow, clock);
         byte[] ctrlC = [EscapeDetector.CtrlC];
 
         Assert.False(detector.Feed(ctrlC));
@@ -85,6 +119,78 @@ public sealed class ConsoleBackendTests
         Assert.False(detector.Feed(ctrlC));
         clock.Advance(TimeSpan.FromMilliseconds(300));
         Assert.True(detector.Feed(ctrlC));
+    }
+
+    [Fact]
+    public async Task The_terminal_backend_raises_the_exit_request_and_keeps_the_completing_keys_from_the_guest()
+    {
+        var stdin = new ChunkedStream("ls\n"u8.ToArray(), [CtrlA], [CtrlA]);
+        var detector = new EscapeDetector(CtrlA, count: 2, TimeSpan.FromSeconds(1), new SteppingClock());
+        using var terminal = new TerminalConsoleBackend(new MemoryStream(), stdin, isTerminal: false, detector);
+        int exits = 0;
+        terminal.ExitRequested += (_, _) => Interlocked.Increment(ref exits);
+        var received = new List<byte>();
+        var closed = new TaskCompletionSource();
+
+        terminal.Start(b => { lock (received) { received.AddRange(b.ToArray()); } }, () => closed.SetResult());
+        await closed.Task.WaitAsync(Timeout);
+
+        Assert.Equal(1, Volatile.Read(ref exits));
+        lock (received)
+        {
+            // The first Ctrl-A was not yet an escape, so the guest had it; the second completed it.
+            Assert.Equal([.. "ls\n"u8, CtrlA], received);
+        }
+    }
+
+    [Fact]
+    public async Task Without_a_detector_every_byte_reaches_the_guest()
+    {
+        byte[] keys = [EscapeDetector.CtrlC, EscapeDetector.CtrlC, EscapeDetector.CtrlC, CtrlRightBracket];
+        using var terminal = new TerminalConsoleBackend(new MemoryStream(), new MemoryStream(keys), isTerminal: false);
+        bool exited = false;
+        terminal.ExitRequested += (_, _) => exited = true;
+        var received = new List<byte>();
+        var closed = new TaskCompletionSource();
+
+        terminal.Start(b => { lock (received) { received.AddRange(b.ToArray()); } }, () => closed.SetResult());
+        await closed.Task.WaitAsync(Timeout);
+
+        Assert.False(exited);
+        lock (received)
+        {
+            Assert.Equal(keys, received);
+        }
+    }
+
+    private const byte CtrlA = 0x01;
+    private const byte CtrlRightBracket = 0x1D;
+
+    /// <summary>stdin as a terminal delivers it: one read per key press.</summary>
+    private sealed class ChunkedStream(params byte[][] chunks) : Stream
+    {
+        private readonly Queue<byte[]> _chunks = new(chunks);
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (!_chunks.TryDequeue(out byte[]? chunk))
+            {
+                return 0;
+            }
+            chunk.CopyTo(buffer, offset);
+            return chunk.Length;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private sealed class SteppingClock : TimeProvider

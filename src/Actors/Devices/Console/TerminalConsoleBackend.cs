@@ -7,8 +7,10 @@ namespace LguestActors.Actors.Devices.Console;
 /// stdin is a terminal it is put in raw input mode, as lguest's launcher did (ISIG, ICANON and ECHO
 /// off: <c>stty -isig -icanon -echo</c>; output processing stays on so the guest's "\n" still
 /// returns the carriage), and restored on <see cref="Dispose"/> and at process exit. Like lguest's launcher,
-/// which left on repeated Ctrl-C, a key sequence leaves the VM: Ctrl-] or three Ctrl-C within a
-/// second raise <see cref="ExitRequested"/>.
+/// which left on repeated Ctrl-C, a key sequence leaves the VM: when the backend has an
+/// <see cref="EscapeDetector"/>, the read that completes its sequence raises <see cref="ExitRequested"/>
+/// and is not given to the guest. Without one (piped stdin, or the escape configured off) every byte
+/// reaches the guest.
 /// </summary>
 public sealed class TerminalConsoleBackend : IConsoleBackend, IDisposable
 {
@@ -16,20 +18,31 @@ public sealed class TerminalConsoleBackend : IConsoleBackend, IDisposable
     private readonly Stream _stdin;
     private readonly bool _isTerminal;
     private readonly Lock _writeLock = new();
-    private readonly EscapeDetector _escape = new(TimeProvider.System);
+    private readonly EscapeDetector? _escape;
     private string? _savedTerminal;
     private int _disposed;
 
-    public TerminalConsoleBackend()
-        : this(System.Console.OpenStandardOutput(), System.Console.OpenStandardInput(), !System.Console.IsInputRedirected)
+    /// <summary>
+    /// The process's own stdin/stdout. <paramref name="escape"/> applies only when stdin is a
+    /// terminal: piped input (a script, a benchmark) reaches the guest byte for byte, Ctrl-C included.
+    /// </summary>
+    public TerminalConsoleBackend(EscapeDetector? escape = null)
+        : this(
+            System.Console.OpenStandardOutput(),
+            System.Console.OpenStandardInput(),
+            !System.Console.IsInputRedirected,
+            System.Console.IsInputRedirected ? null : escape)
     {
     }
 
-    public TerminalConsoleBackend(Stream stdout, Stream stdin, bool isTerminal)
+    /// <param name="isTerminal">Put stdin in raw mode while the backend runs (runs stty on the process's stdin).</param>
+    /// <param name="escape">Watches the input for the leave-the-VM sequence; null: every byte goes to the guest.</param>
+    public TerminalConsoleBackend(Stream stdout, Stream stdin, bool isTerminal, EscapeDetector? escape = null)
     {
         _stdout = stdout;
         _stdin = stdin;
         _isTerminal = isTerminal;
+        _escape = escape;
     }
 
     /// <summary>The user typed the leave-the-VM sequence. Raised on the input thread.</summary>
@@ -74,7 +87,7 @@ public sealed class TerminalConsoleBackend : IConsoleBackend, IDisposable
                 {
                     break;
                 }
-                if (_isTerminal && _escape.Feed(buffer.AsSpan(0, n)))
+                if (_escape is not null && _escape.Feed(buffer.AsSpan(0, n)))
                 {
                     ExitRequested?.Invoke(this, EventArgs.Empty);
                     continue;
@@ -135,45 +148,62 @@ public sealed class TerminalConsoleBackend : IConsoleBackend, IDisposable
 }
 
 /// <summary>
-/// Recognises the keys that leave the VM: Ctrl-] (0x1D), or three Ctrl-C (0x03) within a second —
-/// lguest's launcher likewise left when Ctrl-C was pressed repeatedly.
+/// Recognises the key sequence that leaves the VM: <see cref="Count"/> presses of <see cref="Key"/>
+/// with no more than <see cref="Window"/> between the first and the last — lguest's launcher
+/// likewise left when Ctrl-C was pressed repeatedly. The host builds it from
+/// <c>lguest.console.escape-key</c>, <c>escape-count</c> and <c>escape-window</c>; there is no other,
+/// hidden escape key, so every other byte (Ctrl-] included) reaches the guest.
 /// </summary>
 public sealed class EscapeDetector
 {
-    public const byte CtrlRightBracket = 0x1D;
     public const byte CtrlC = 0x03;
-    public static readonly TimeSpan CtrlCWindow = TimeSpan.FromSeconds(1);
+
+    /// <summary>The documented default (config/akka.hocon): three Ctrl-C within a second.</summary>
+    public static readonly TimeSpan DefaultWindow = TimeSpan.FromSeconds(1);
+    public const int DefaultCount = 3;
 
     private readonly TimeProvider _clock;
-    private readonly Queue<DateTimeOffset> _ctrlC = new();
+    private readonly Queue<DateTimeOffset> _presses = new();
 
-    public EscapeDetector(TimeProvider clock)
+    /// <param name="key">The byte a raw terminal sends for the escape key (Ctrl-A is 1 .. Ctrl-Z is 26).</param>
+    /// <param name="count">Presses that leave the VM; 1 leaves on the first.</param>
+    /// <param name="window">The longest time from the first of those presses to the last.</param>
+    /// <param name="clock">Time for the window; tests step it.</param>
+    public EscapeDetector(byte key, int count, TimeSpan window, TimeProvider clock)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        ArgumentNullException.ThrowIfNull(clock);
+        Key = key;
+        Count = count;
+        Window = window;
         _clock = clock;
     }
+
+    public byte Key { get; }
+
+    public int Count { get; }
+
+    public TimeSpan Window { get; }
 
     /// <summary>True when <paramref name="input"/> completes the escape sequence.</summary>
     public bool Feed(ReadOnlySpan<byte> input)
     {
         foreach (byte b in input)
         {
-            if (b == CtrlRightBracket)
-            {
-                return true;
-            }
-            if (b != CtrlC)
+            if (b != Key)
             {
                 continue;
             }
             var now = _clock.GetUtcNow();
-            _ctrlC.Enqueue(now);
-            while (_ctrlC.Count > 0 && now - _ctrlC.Peek() > CtrlCWindow)
+            _presses.Enqueue(now);
+            while (_presses.Count > 0 && now - _presses.Peek() > Window)
             {
-                _ctrlC.Dequeue();
+                _presses.Dequeue();
             }
-            if (_ctrlC.Count >= 3)
+            if (_presses.Count >= Count)
             {
-                _ctrlC.Clear();
+                _presses.Clear();
                 return true;
             }
         }
