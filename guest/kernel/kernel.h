@@ -117,6 +117,24 @@ int console_ready(void);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern uint32_t console_rx_bytes, console_tx_bytes;
 
+/* net.c: virtio net, ARP, IPv4, ICMP echo, a UDP sink on port 9 */
+struct net_counters {
+    uint32_t rx_frames, tx_frames, tx_dropped, echo_answered, udp_received;
+    uint64_t udp_bytes;
+};
+extern struct net_counters net_stats;
+extern uint8_t net_mac[6];
+extern uint32_t net_ip;
+int net_init(void);
+int net_ready(void);
+const char *kernel_arg(const char *name);
+int net_parse_ip(const char *s, uint32_t *ip);
+void net_format_ip(char *buf, uint32_t ip);
+uint64_t net_now_us(void);
+int net_ping(uint32_t target, int count, int quiet);
+uint64_t net_blast(uint32_t target, uint32_t count, uint32_t frame_len);
+int net_run(const char *mode);
+
 /* shell.c */
 void shell_run(void);
 int selftest_run(void);

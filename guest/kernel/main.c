@@ -21,8 +21,12 @@ int main(void)
     irq_enable();
     if (console_init() != 0)
         lg_shutdown("kernel: no usable virtio console in the device page", LGUEST_SHUTDOWN_POWEROFF);
+    net_init();             /* optional: a VM without a net device has no network */
     if (has_arg(lg_cmdline(), "run=selftest"))
         return selftest_run();
+    const char *run = kernel_arg("run=");
+    if (run && strncmp(run, "selftest", 8) != 0)
+        return net_run(run);
     shell_run();
     return 0;
 }

@@ -2,6 +2,8 @@
 
 int console_input_waiting(void);
 void console_flush(void);
+void cmd_ping(const char *args);
+void cmd_net(void);
 
 static int starts_with(const char *s, const char *prefix)
 {
@@ -76,7 +78,7 @@ void shell_run(void)
         if (line[0] == 0)
             continue;
         if (strcmp(line, "help") == 0)
-            kprintf("commands: help, devices, echo TEXT, uptime, poweroff\n");
+            kprintf("commands: help, devices, echo TEXT, uptime, net, ping ADDR [count], poweroff\n");
         else if (strcmp(line, "devices") == 0)
             cmd_devices();
         else if (strcmp(line, "echo") == 0)
@@ -85,6 +87,10 @@ void shell_run(void)
             kprintf("%s\n", line + 5);
         else if (strcmp(line, "uptime") == 0)
             cmd_uptime();
+        else if (strcmp(line, "net") == 0)
+            cmd_net();
+        else if (starts_with(line, "ping "))
+            cmd_ping(line + 5);
         else if (strcmp(line, "poweroff") == 0) {
             kprintf("Power down.\n");
             poweroff("poweroff");

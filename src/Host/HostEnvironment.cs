@@ -21,10 +21,16 @@ internal delegate IConsoleBackend ConsoleBackendFactory(LguestSettings settings,
 /// <param name="VmProps">The launcher of a VM.</param>
 /// <param name="ConsoleBackend">The VM's console backend. The host disposes it (if disposable) after the VM's actors have stopped.</param>
 /// <param name="Signals">Stop requests (SIGINT, SIGTERM, SIGHUP).</param>
+/// <param name="TapOpener">Opens <c>--net=tap:IFNAME</c>; throws <see cref="Actors.Devices.Net.NetBackendException"/> with one line when it cannot. Null: the real TAP device.</param>
 internal sealed record HostEnvironment(
     TextWriter Out,
     TextWriter Error,
     IReadOnlyList<string> SearchRoots,
     VmPropsFactory VmProps,
     ConsoleBackendFactory ConsoleBackend,
-    IStopSignals Signals);
+    IStopSignals Signals,
+    Func<string, Actors.Devices.Net.INetBackend>? TapOpener = null)
+{
+    public Actors.Devices.Net.INetBackend OpenTap(string name) =>
+        TapOpener is not null ? TapOpener(name) : Actors.Devices.Net.TapNetBackend.Open(name);
+}

@@ -2,7 +2,9 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
 using LguestActors.Actors.Devices.Console;
+using LguestActors.Actors.Devices.Net;
 using LguestActors.Actors.Launcher;
+using LguestActors.Actors.Network;
 using LguestActors.Host.Cli;
 using LguestActors.Host.Configuration;
 using LguestActors.Host.Logging;
@@ -22,7 +24,7 @@ namespace LguestActors.Host;
 internal static class LguestHost
 {
     /// <summary>The host boots one VM: /user/vmm/vm-guest.</summary>
-    public const string VmName = "guest";
+    public const string VmName = LaunchOptions.FirstVmName;
 
     public const string ActorSystemName = "lguest";
 
@@ -68,6 +70,18 @@ internal static class LguestHost
             return ExitCodes.Failure;
         }
 
+        var extraKernels = new List<byte[]>();
+        foreach (var extra in options.ExtraVms ?? [])
+        {
+            (byte[] image, _, string? error) = KernelFile.Read(extra.KernelPath, env.SearchRoots);
+            if (error is not null)
+            {
+                Fail(env, $"vm {extra.Name}: {error}");
+                return ExitCodes.Failure;
+            }
+            extraKernels.Add(image);
+        }
+
         string? configPath = AkkaConfigFile.Locate(env.SearchRoots);
         if (configPath is null)
         {
@@ -97,13 +111,33 @@ internal static class LguestHost
         }
 
         (int code, string? line) outcome;
+        var taps = new List<IDisposable>();
         try
         {
-            var vm = new VmConfig(VmName, options.MemoryBytes, kernel, options.CommandLine, [new ConsoleConfig(console)]);
-            outcome = await RunVmAsync(vm, config!, env, stopRequested).ConfigureAwait(false);
+            // TAP devices are opened before anything starts, so "no /dev/net/tun" is one line and exit 1.
+            Dictionary<string, INetBackend> tapBackends = [];
+            foreach (var tap in NetAttachments(options).Where(n => n.Kind == NetAttachmentKind.Tap).Select(n => n.Name).Distinct())
+            {
+                var backend = env.OpenTap(tap);
+                tapBackends[tap] = backend;
+                if (backend is IDisposable disposable)
+                {
+                    taps.Add(disposable);
+                }
+            }
+            IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, console, extraKernels, tapBackends, env);
+            outcome = await RunVmAsync(Vms, config!, env, stopRequested).ConfigureAwait(false);
+        }
+        catch (NetBackendException e)
+        {
+            outcome = (ExitCodes.Failure, e.Message);
         }
         finally
         {
+            foreach (var tap in taps)
+            {
+                tap.Dispose();
+            }
             // After the VM's actors and the actor system are gone: nothing writes to it any more.
             await DisposeAsync(console).ConfigureAwait(false);
         }
@@ -116,7 +150,44 @@ internal static class LguestHost
         return outcome.code;
     }
 
-    private static async Task<(int, string?)> RunVmAsync(VmConfig vm, Config config, HostEnvironment env,
+    private static IEnumerable<NetAttachment> NetAttachments(LaunchOptions options) =>
+        new[] { options.Net }.Concat((options.ExtraVms ?? []).Select(v => v.Net)).OfType<NetAttachment>();
+
+    /// <summary>
+    /// The first VM (the terminal's) and every --vm, with their net devices: a switch is the actor
+    /// /user/lan-NAME, created the first time a VM names it; a TAP is the backend opened before.
+    /// </summary>
+    private static IReadOnlyList<VmConfig> VmConfigs(ActorSystem system, LaunchOptions options, byte[] kernel, IConsoleBackend console,
+        IReadOnlyList<byte[]> extraKernels, Dictionary<string, INetBackend> taps, HostEnvironment env)
+    {
+        var switches = new Dictionary<string, IActorRef>();
+        DeviceConfig[] NetOf(string vm, NetAttachment? net, MacAddress? mac)
+        {
+            if (net is null)
+            {
+                return [];
+            }
+            INetBackend backend = net.Kind == NetAttachmentKind.Tap
+                ? taps[net.Name]
+                : new SwitchPortBackend(switches.TryGetValue(net.Name, out var lan)
+                    ? lan
+                    : switches[net.Name] = system.ActorOf(NetworkSwitch.Props(net.Name), NetworkSwitch.ActorPrefix + net.Name));
+            return [new NetDeviceConfig(mac ?? MacAddress.FromName(vm), backend)];
+        }
+
+        var vms = new List<VmConfig>
+        {
+            new(VmName, options.MemoryBytes, kernel, options.CommandLine, [new ConsoleConfig(console), .. NetOf(VmName, options.Net, options.Mac)]),
+        };
+        foreach (var (extra, image) in (options.ExtraVms ?? []).Zip(extraKernels))
+        {
+            var prefixed = new PrefixedConsoleBackend(extra.Name, env.Error);
+            vms.Add(new VmConfig(extra.Name, extra.MemoryBytes, image, extra.CommandLine, [new ConsoleConfig(prefixed), .. NetOf(extra.Name, extra.Net, extra.Mac)]));
+        }
+        return vms;
+    }
+
+    private static async Task<(int, string?)> RunVmAsync(Func<ActorSystem, IReadOnlyList<VmConfig>> vmConfigs, Config config, HostEnvironment env,
         TaskCompletionSource<(int Code, string Line)> stopRequested)
     {
         using IDisposable signals = env.Signals.Register(signal =>
@@ -129,7 +200,17 @@ internal static class LguestHost
             ActorSystem system = host.Services.GetRequiredService<ActorSystem>();
             IActorRef root = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<VmmRoot>().ConfigureAwait(false);
 
-            Task<object> ended = root.Ask<object>(new RunVm(vm), Timeout.InfiniteTimeSpan);
+            IReadOnlyList<VmConfig> vms = vmConfigs(system);
+            // The other VMs run beside the first; the host's run (and its exit code) is the first VM's.
+            foreach (VmConfig other in vms.Skip(1))
+            {
+                _ = root.Ask<object>(new RunVm(other), Timeout.InfiniteTimeSpan).ContinueWith(
+                    t => Fail(env, t.IsCompletedSuccessfully
+                        ? $"vm {other.Name} ended: {(t.Result is VmExited e ? $"{e.Kind} {e.Reason}" : t.Result)}"
+                        : $"vm {other.Name} ended"),
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+            Task<object> ended = root.Ask<object>(new RunVm(vms[0]), Timeout.InfiniteTimeSpan);
             Task first = await Task.WhenAny(ended, stopRequested.Task, system.WhenTerminated).ConfigureAwait(false);
 
             if (first == stopRequested.Task)

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using LguestActors.Actors.Devices.Console;
+using LguestActors.Actors.Devices.Net;
 using LguestActors.Cpu.Memory;
 
 namespace LguestActors.Actors.Launcher;
@@ -13,6 +14,7 @@ internal static class DeviceCatalog
     public static DeviceSpec SpecOf(DeviceConfig config) => config switch
     {
         ConsoleConfig => new DeviceSpec(ConsoleDevice.VirtioId, ConsoleDevice.QueueCount, ConsoleDevice.OfferedFeatures(), ReadOnlyMemory<byte>.Empty),
+        NetDeviceConfig net => new DeviceSpec(NetDevice.VirtioId, NetDevice.QueueCount, NetConfig.OfferedFeatures(), NetConfig.ConfigSpace(net.Mac)),
         _ => throw new ArgumentException($"unsupported device configuration {config.GetType().Name}", nameof(config)),
     };
 
@@ -23,6 +25,7 @@ internal static class DeviceCatalog
         return config switch
         {
             ConsoleConfig => sameKindBefore == 0 ? "console" : $"console{sameKindBefore}",
+            NetDeviceConfig => $"net{sameKindBefore}",
             _ => $"device{sameKindBefore}",
         };
     }
@@ -30,6 +33,7 @@ internal static class DeviceCatalog
     public static Props PropsOf(DeviceConfig config, GuestMemory memory, LguestTransport transport, IActorRef interrupts) => config switch
     {
         ConsoleConfig console => ConsoleDevice.Props(memory, transport, interrupts, console.Backend, new ConsoleDeviceState()),
+        NetDeviceConfig net => NetDevice.Props(memory, transport, interrupts, net.Backend, net.Mac, new NetDeviceState()),
         _ => throw new ArgumentException($"unsupported device configuration {config.GetType().Name}", nameof(config)),
     };
 }

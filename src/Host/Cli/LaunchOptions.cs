@@ -31,7 +31,11 @@ internal abstract record HostCommand
 /// <param name="MemoryMegabytes">Guest RAM in MiB.</param>
 /// <param name="KernelPath">The kernel ELF to boot, or null for the bundled sample guest.</param>
 /// <param name="CommandLine">The kernel command line: the arguments after <c>--</c>, joined by spaces (as lguest joined them).</param>
-internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, string CommandLine)
+/// <param name="Net">The first VM's net device, or null for none (<c>--net</c> before any <c>--vm</c>).</param>
+/// <param name="Mac">The first VM's MAC (<c>--mac</c>), or null for one derived from its name.</param>
+/// <param name="ExtraVms">More VMs in the same process (<c>--vm</c> groups), or null for none.</param>
+internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, string CommandLine,
+    NetAttachment? Net = null, Actors.Devices.Net.MacAddress? Mac = null, IReadOnlyList<ExtraVmOptions>? ExtraVms = null)
 {
     public const int MinMemoryMegabytes = 1;
 
@@ -46,7 +50,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
     private const ulong Mebibyte = 1024 * 1024;
 
     /// <summary>Options that lguest had and this host will have, each its own later issue.</summary>
-    private static readonly string[] NotYetSupported = ["block", "net", "tunnet", "initrd", "rng"];
+    private static readonly string[] NotYetSupported = ["block", "tunnet", "initrd", "rng"];
 
     public ulong MemoryBytes => (ulong)MemoryMegabytes * Mebibyte;
 
@@ -58,6 +62,10 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         string commandLine = "";
         bool help = false, version = false;
         string? error = null;
+        NetAttachment? net = null;
+        Actors.Devices.Net.MacAddress? mac = null;
+        string? firstCmdline = null;
+        List<ExtraVmOptions>? extra = null;
 
         for (int i = 0; i < args.Count; i++)
         {
@@ -76,6 +84,10 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                         break;
                     case "--version":
                         version = true;
+                        break;
+                    case var vmGroup when vmGroup.StartsWith("--vm=", StringComparison.Ordinal) || vmGroup.StartsWith("--net=", StringComparison.Ordinal)
+                        || vmGroup.StartsWith("--mac=", StringComparison.Ordinal) || vmGroup.StartsWith("--cmdline=", StringComparison.Ordinal):
+                        error ??= ParseVmGroupOption(arg, ref net, ref mac, ref firstCmdline, ref extra);
                         break;
                     default:
                         error ??= UnknownOption(arg);
@@ -121,8 +133,84 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                 $"the kernel command line is {lineBytes} bytes; the limit is {BootParams.MaxCommandLineBytes}");
         }
 
+        if (firstCmdline is not null)
+        {
+            commandLine = commandLine.Length == 0 ? firstCmdline : $"{firstCmdline} {commandLine}";
+        }
+        if (extra is not null && extra.Any(v => v.Name == FirstVmName))
+        {
+            return new HostCommand.UsageError($"--vm={FirstVmName}: the first VM is named '{FirstVmName}'; give the others other names");
+        }
+        if (extra?.GroupBy(v => v.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            return new HostCommand.UsageError($"--vm={twice.Key}: two VMs with the same name");
+        }
         string? kernel = positional.Count > 1 ? positional[1] : null;
-        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine));
+        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra));
+    }
+
+    /// <summary>The name of the VM the positional arguments describe (/user/vmm/vm-guest).</summary>
+    public const string FirstVmName = "guest";
+
+    /// <summary>
+    /// --vm starts another VM's group; --net, --mac and --cmdline apply to the latest --vm, or to the
+    /// first VM before any --vm. Returns an error line, or null.
+    /// </summary>
+    private static string? ParseVmGroupOption(string arg, ref NetAttachment? net, ref Actors.Devices.Net.MacAddress? mac,
+        ref string? firstCmdline, ref List<ExtraVmOptions>? extra)
+    {
+        int equals = arg.IndexOf('=', StringComparison.Ordinal);
+        string name = arg[2..equals];
+        string value = arg[(equals + 1)..];
+        ExtraVmOptions? current = extra is { Count: > 0 } ? extra[^1] : null;
+        switch (name)
+        {
+            case "vm":
+                if (!ExtraVmOptions.TryParse(value, out var vm, out var vmError))
+                {
+                    return vmError;
+                }
+                (extra ??= []).Add(vm!);
+                return null;
+            case "net":
+                if (!NetAttachment.TryParse(value, out var attachment, out var netError))
+                {
+                    return netError;
+                }
+                if (current is null)
+                {
+                    net = attachment;
+                }
+                else
+                {
+                    extra![^1] = current with { Net = attachment };
+                }
+                return null;
+            case "mac":
+                if (!Actors.Devices.Net.MacAddress.TryParse(value, out var parsed) || parsed.IsGroup)
+                {
+                    return $"--mac={value}: expected a unicast MAC address like 52:54:00:12:34:56";
+                }
+                if (current is null)
+                {
+                    mac = parsed;
+                }
+                else
+                {
+                    extra![^1] = current with { Mac = parsed };
+                }
+                return null;
+            default: // cmdline
+                if (current is null)
+                {
+                    firstCmdline = value;
+                }
+                else
+                {
+                    extra![^1] = current with { CommandLine = value };
+                }
+                return null;
+        }
     }
 
     private static (int Megabytes, string? Error) ParseMemory(string text)

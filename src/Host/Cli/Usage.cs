@@ -19,6 +19,21 @@ internal static class Usage
         Options:
           -h, --help     show this help and exit
               --version  show the version and exit
+              --net=switch:NAME
+                         give the VM a virtio net device on the learning switch NAME
+                         (the actor /user/lan-NAME; VMs naming the same switch share it)
+              --net=tap:IFNAME
+                         give the VM a virtio net device on the host TAP interface IFNAME
+                         (Linux, needs CAP_NET_ADMIN; the host addresses and brings it up)
+              --mac=52:54:00:12:34:56
+                         the net device's MAC (default: 52:54:00 + a hash of the VM name)
+              --cmdline=TEXT
+                         kernel command line (for the first VM, same as after --)
+              --vm=NAME:MEM[:KERNEL]
+                         boot another VM in the same process; the --net, --mac and
+                         --cmdline after it are its own. Its console output goes to
+                         stderr, each line prefixed [NAME]; it takes no input. The
+                         host exits when the first VM (named guest) ends.
 
         The guest's console is this terminal: every key goes to the guest. Press
         Ctrl-C three times within a second to stop the VM (config/akka.hocon,
@@ -34,8 +49,12 @@ internal static class Usage
         Examples:
           {ProgramName} 64                                    boot the sample guest
           {ProgramName} 128 vmlinux -- console=hvc0 root=/dev/vda
+          {ProgramName} --net=switch:lan 32 --vm=b:32 --net=switch:lan \
+              --cmdline="ip=10.0.0.2 run=serve" -- ip=10.0.0.1
+                                                    two guests on one switch; type
+                                                    'ping 10.0.0.2' in the first
 
-        Not yet supported: --block=FILE, --net=... (later issues).
+        Not yet supported: --block=FILE (a later issue).
 
         """;
 

@@ -77,11 +77,42 @@ public sealed class LaunchOptionsTests
     [InlineData(new[] { "64", "-v" }, "unknown option '-v'")]
     [InlineData(new[] { "64", "--block=disk.img" }, "option --block is not supported yet")]
     [InlineData(new[] { "64", "--block", "disk.img" }, "option --block is not supported yet")]
-    [InlineData(new[] { "64", "--net=192.168.19.1" }, "option --net is not supported yet")]
+    [InlineData(new[] { "64", "--net=192.168.19.1" }, "--net=192.168.19.1: expected switch:NAME or tap:IFNAME")]
+    [InlineData(new[] { "64", "--net=switch:" }, "--net=switch:: expected switch:NAME or tap:IFNAME")]
+    [InlineData(new[] { "64", "--net=tap:a/b" }, "--net=tap:a/b: 'a/b' is not a network interface name (at most 15 characters, no '/', ' ' or ':')")]
+    [InlineData(new[] { "64", "--mac=ff:ff:ff:ff:ff:ff" }, "--mac=ff:ff:ff:ff:ff:ff: expected a unicast MAC address like 52:54:00:12:34:56")]
+    [InlineData(new[] { "64", "--mac=52:54:00:12:34" }, "--mac=52:54:00:12:34: expected a unicast MAC address like 52:54:00:12:34:56")]
+    [InlineData(new[] { "64", "--vm=b" }, "--vm=b: expected NAME:MEM[:KERNEL] with a name of letters, digits, '-' and '_'")]
+    [InlineData(new[] { "64", "--vm=b:0" }, "--vm=b:0: memory '0' is not a number of MiB from 1 to 1020")]
+    [InlineData(new[] { "64", "--vm=guest:32" }, "--vm=guest: the first VM is named 'guest'; give the others other names")]
+    [InlineData(new[] { "64", "--vm=b:32", "--vm=b:32" }, "--vm=b: two VMs with the same name")]
     [InlineData(new[] { "64", "vmlinux", "root=/dev/vda" }, "unexpected argument 'root=/dev/vda': kernel arguments go after --")]
     public void Wrong_command_lines_are_one_clear_message(string[] args, string message)
     {
         Assert.Equal(message, Error(args));
+    }
+
+    [Fact]
+    public void Net_and_mac_before_any_vm_group_belong_to_the_first_VM_and_after_it_to_that_VM()
+    {
+        var options = Run("--net=switch:lan", "--mac=52:54:00:12:34:56", "32", "--vm=b:16", "--net=switch:lan",
+            "--cmdline=ip=10.0.0.2 run=serve", "--vm=c:8:other.elf", "--net=tap:tap0", "--", "ip=10.0.0.1");
+
+        Assert.Equal(new NetAttachment(NetAttachmentKind.Switch, "lan"), options.Net);
+        Assert.Equal("52:54:00:12:34:56", options.Mac.ToString());
+        Assert.Equal("ip=10.0.0.1", options.CommandLine);
+        Assert.Equal(
+            [
+                new ExtraVmOptions("b", 16, null, "ip=10.0.0.2 run=serve", new NetAttachment(NetAttachmentKind.Switch, "lan"), null),
+                new ExtraVmOptions("c", 8, "other.elf", "", new NetAttachment(NetAttachmentKind.Tap, "tap0"), null),
+            ],
+            options.ExtraVms!);
+    }
+
+    [Fact]
+    public void Without_net_options_nothing_changes_for_the_single_VM()
+    {
+        Assert.Equal(new LaunchOptions(64, null, ""), Run("64"));
     }
 
     [Fact]

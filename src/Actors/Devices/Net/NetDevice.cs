@@ -1,0 +1,327 @@
+using Akka.Actor;
+using Akka.Event;
+using LguestActors.Actors.Devices.Virtio;
+using LguestActors.Actors.Protocol;
+using LguestActors.Cpu.Memory;
+
+namespace LguestActors.Actors.Devices.Net;
+
+/// <summary>
+/// The virtio net device (device id 1): queue 0 (receiveq) takes frames from the backend into
+/// buffers the guest posted, queue 1 (transmitq) carries the guest's frames to the backend. Every
+/// frame on either queue is preceded by the 10-byte legacy <see cref="NetHeader"/>. A frame that
+/// finds no buffer, or one too small, is dropped and counted: a slow guest never blocks the
+/// sender, and the <see cref="NetInbox"/> bounds what waits in the mailbox.
+/// </summary>
+public sealed class NetDevice : ReceiveActor
+{
+    public const byte VirtioId = 1;
+    public const int QueueCount = 2;
+    public const int ReceiveQueue = 0;
+    public const int TransmitQueue = 1;
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly GuestMemory _memory;
+    private readonly IVirtioTransport _transport;
+    private readonly IActorRef _interrupts;
+    private readonly INetBackend _backend;
+    private readonly MacAddress _mac;
+    private readonly NetDeviceState _state;
+    private readonly byte[] _rxScratch = new byte[NetHeader.Size + EthernetFrame.MaxSize];
+
+    /// <summary>A receive buffer taken from the ring that the last frame did not fit; the next frame tries it first.</summary>
+    private DescriptorChain? _heldRx;
+    private VirtQueue[]? _queues;
+    private bool _flushScheduled;
+
+    public NetDevice(GuestMemory memory, IVirtioTransport transport, IActorRef interrupts, INetBackend backend, MacAddress mac, NetDeviceState state)
+    {
+        _memory = memory;
+        _transport = transport;
+        _interrupts = interrupts;
+        _backend = backend;
+        _mac = mac;
+        _state = state;
+        if (_state.Virtio.Started && !_state.Virtio.Failed)
+        {
+            _queues = BuildQueues(_state.Virtio.Features); // a restart: carry on where the last incarnation stopped
+        }
+
+        Receive<NetFrameIn>(OnFrame);
+        Receive<Kick>(OnKick);
+        Receive<FlushReceive>(_ => OnFlushReceive());
+        Receive<StartDevice>(OnStart);
+        Receive<ResetDevice>(_ => OnReset());
+        Receive<GetNetStats>(_ => Sender.Tell(Stats()));
+        Receive<FinishNetInFlight>(_ => Guarded(TransmitQueue, FinishInFlightChains));
+        Receive<Network.PortAttached>(_ => { });
+    }
+
+    public MacAddress Mac => _mac;
+
+    public static Props Props(GuestMemory memory, IVirtioTransport transport, IActorRef interrupts, INetBackend backend, MacAddress mac, NetDeviceState state) =>
+        Akka.Actor.Props.Create(() => new NetDevice(memory, transport, interrupts, backend, mac, state));
+
+    protected override void PreStart()
+    {
+        if (_queues is not null)
+        {
+            Self.Tell(FinishNetInFlight.Instance);
+        }
+        if (_state.BackendStarted)
+        {
+            return;
+        }
+        _state.BackendStarted = true;
+        _backend.Start(Self, _mac, _state.Inbox);
+    }
+
+    protected override void PostStop() => _backend.Stop(Self);
+
+    // A restart is not a stop: the backend stays connected (PostStop runs only when the actor is gone).
+    protected override void PreRestart(Exception reason, object message)
+    {
+        foreach (var child in Context.GetChildren())
+        {
+            Context.Stop(child);
+        }
+    }
+
+    private NetStats Stats() => new(
+        _mac, _state.TxFrames, _state.TxBytes, _state.TxDropped, _state.RxFrames, _state.RxBytes,
+        _state.RxDroppedNoBuffer, _state.RxDroppedOversize, _state.Inbox.Dropped);
+
+    private void OnStart(StartDevice start)
+    {
+        var virtio = _state.Virtio;
+        if (virtio.Started)
+        {
+            return; // a guest that notifies after every status write: starting twice is a no-op
+        }
+        if (virtio.Failed)
+        {
+            _log.Warning("net: start (status 0x{0:x2}) ignored: the device failed and waits for a reset", start.Status);
+            return;
+        }
+        var offered = NetConfig.OfferedFeatures();
+        var agreed = new byte[offered.Length];
+        var accepted = start.AcceptedFeatures.Span;
+        for (int i = 0; i < agreed.Length && i < accepted.Length; i++)
+        {
+            agreed[i] = (byte)(offered[i] & accepted[i]);
+        }
+        virtio.Features = RingFeatures.FromAccepted(agreed);
+        virtio.Started = true;
+        _queues = BuildQueues(virtio.Features);
+        Serve(TransmitQueue); // frames the guest queued before it notified the status
+    }
+
+    private void OnReset()
+    {
+        _state.Virtio.Reset();
+        _queues = null;
+        _heldRx = null;
+    }
+
+    private void OnKick(Kick kick)
+    {
+        if (!_state.Virtio.Started)
+        {
+            _log.Info("net: kick of queue {0} before the device started; ignored", kick.Queue);
+            return;
+        }
+        Serve(kick.Queue);
+    }
+
+    private void Serve(int queue)
+    {
+        if (_queues is null || _state.Virtio.Failed)
+        {
+            return;
+        }
+        if ((uint)queue >= (uint)_queues.Length)
+        {
+            _log.Warning("net: kick of queue {0}, which does not exist", queue);
+            return;
+        }
+        // A receive kick only says "more buffers": frames that found none were already dropped.
+        if (queue == TransmitQueue)
+        {
+            var tx = _queues[TransmitQueue];
+            Guarded(queue, () => Transmit(tx));
+        }
+    }
+
+    private void OnFrame(NetFrameIn frameIn)
+    {
+        _state.Inbox.Taken();
+        var frame = frameIn.Frame;
+        if (_queues is null || _state.Virtio.Failed)
+        {
+            _state.RxDroppedNoBuffer++;
+            return;
+        }
+        if (frame.Length > EthernetFrame.MaxSize)
+        {
+            _state.RxDroppedOversize++;
+            return;
+        }
+        var rx = _queues[ReceiveQueue];
+        Guarded(ReceiveQueue, () => Deliver(rx, frame));
+    }
+
+    private void Deliver(VirtQueue rx, byte[] frame)
+    {
+        var chain = _heldRx;
+        _heldRx = null;
+        if (chain is null && !rx.TryPop(out chain))
+        {
+            _state.RxDroppedNoBuffer++;
+            return;
+        }
+        int total = NetHeader.Size + frame.Length;
+        if (chain.WritableLength < total)
+        {
+            _heldRx = chain; // the frame does not fit; the buffer waits for one that does
+            _state.RxDroppedOversize++;
+            return;
+        }
+        // No offloads were offered: the header says nothing (flags 0, GSO_NONE).
+        var scratch = _rxScratch.AsSpan(0, total);
+        scratch[..NetHeader.Size].Clear();
+        frame.CopyTo(scratch[NetHeader.Size..]);
+        chain.Write(_memory, scratch);
+        rx.Complete(chain.Head, (uint)total);
+        _state.RxFrames++;
+        _state.RxBytes += frame.Length;
+        // One IRQ for a burst: FlushReceive queues behind the frames already in the mailbox.
+        if (!_flushScheduled)
+        {
+            _flushScheduled = true;
+            Self.Tell(FlushReceive.Instance);
+        }
+    }
+
+    private void OnFlushReceive()
+    {
+        _flushScheduled = false;
+        if (_queues is not null && !_state.Virtio.Failed)
+        {
+            RaiseIfWanted(_queues[ReceiveQueue]);
+        }
+    }
+
+    private void Transmit(VirtQueue tx)
+    {
+        while (tx.TryPop(out var chain))
+        {
+            SendChain(chain);
+            tx.Complete(chain.Head, 0);
+        }
+        RaiseIfWanted(tx);
+    }
+
+    private void SendChain(DescriptorChain chain)
+    {
+        if (chain.ReadableLength < NetHeader.Size)
+        {
+            throw new VirtQueueException($"transmit chain {chain.Head} is {chain.ReadableLength} bytes, shorter than the {NetHeader.Size}-byte virtio-net header");
+        }
+        if (chain.ReadableLength > NetHeader.Size + EthernetFrame.MaxSize)
+        {
+            _state.TxDropped++;
+            return;
+        }
+        var bytes = chain.ReadAll(_memory);
+        var problem = NetHeader.Read(bytes).ProblemWithoutOffloads();
+        if (problem is not null)
+        {
+            throw new VirtQueueException($"transmit chain {chain.Head}: the virtio-net header {problem}");
+        }
+        var frame = bytes.AsSpan(NetHeader.Size).ToArray();
+        if (!EthernetFrame.IsValidSize(frame.Length))
+        {
+            _state.TxDropped++;
+            return;
+        }
+        _state.TxFrames++;
+        _state.TxBytes += frame.Length;
+        _backend.Send(Self, frame);
+    }
+
+    /// <summary>Runs queue work; a guest that broke the ring rules fails the device instead of the actor.</summary>
+    private void Guarded(int queue, Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch (VirtQueueException e)
+        {
+            Fail(queue, e.Message);
+        }
+        catch (GuestMemoryException e)
+        {
+            Fail(queue, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// After a restart: frames taken but not completed are sent now (at least once), and a receive
+    /// buffer held is held again, so a restart neither loses a guest's frame nor a buffer.
+    /// </summary>
+    private void FinishInFlightChains()
+    {
+        if (_queues is null || _state.Virtio.Failed)
+        {
+            return;
+        }
+        var tx = _queues[TransmitQueue];
+        foreach (var chain in tx.InFlightChains())
+        {
+            SendChain(chain);
+            tx.Complete(chain.Head, 0);
+        }
+        var rx = _queues[ReceiveQueue];
+        var held = rx.InFlightChains();
+        _heldRx = held.Count > 0 ? held[0] : null;
+        foreach (var extra in held.Skip(1))
+        {
+            rx.Complete(extra.Head, 0);
+        }
+        RaiseIfWanted(rx);
+        Transmit(tx);
+    }
+
+    private void RaiseIfWanted(VirtQueue queue)
+    {
+        if (queue.ShouldInterrupt())
+        {
+            _interrupts.Tell(RaiseIrq.For(queue.Setup.Irq), Self);
+        }
+    }
+
+    /// <summary>A guest bug: FAILED to the guest, one clear line in the log, nothing served until reset.</summary>
+    private void Fail(int queue, string reason)
+    {
+        _state.Virtio.Failed = true;
+        _queues = null;
+        _heldRx = null;
+        _transport.SignalFailed();
+        _log.Error("net: queue {0} broke a virtqueue rule, device FAILED until the guest resets it: {1}", queue, reason);
+    }
+
+    private VirtQueue[] BuildQueues(RingFeatures features)
+    {
+        var setups = _transport.Queues;
+        if (setups.Count != QueueCount)
+        {
+            throw new InvalidOperationException($"the net device has {QueueCount} queues, its transport gave {setups.Count}");
+        }
+        return
+        [
+            new VirtQueue(_memory, setups[ReceiveQueue], _transport.RamSize, ChainDirection.WriteOnly, features, _state.Virtio.Queues[ReceiveQueue]),
+            new VirtQueue(_memory, setups[TransmitQueue], _transport.RamSize, ChainDirection.ReadOnly, features, _state.Virtio.Queues[TransmitQueue]),
+        ];
+    }
+}

@@ -1,0 +1,141 @@
+using Akka.Actor;
+using Akka.Event;
+using LguestActors.Actors.Devices.Net;
+
+namespace LguestActors.Actors.Network;
+
+/// <summary>
+/// A learning layer-2 switch (lguest's --sharenet, as an actor; DESIGN §4: /user/lan-NAME). Each
+/// port is an actor (a NetDevice) that attached with <see cref="AttachPort"/>. A frame's source MAC
+/// is learned on its port; a frame to a learned unicast MAC goes to that port only, anything else
+/// (broadcast, multicast, unknown) is flooded to every other port. Delivery goes through each
+/// port's <see cref="NetInbox"/>, so a slow guest drops (counted per port) and never slows the rest.
+/// </summary>
+public sealed class NetworkSwitch : ReceiveActor
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly string _name;
+    private readonly Dictionary<IActorRef, Port> _ports = [];
+    private readonly Dictionary<MacAddress, Port> _macs = [];
+    private int _nextPort;
+    private long _unknownSenderFrames;
+
+    public NetworkSwitch(string name)
+    {
+        _name = name;
+        Receive<SwitchFrame>(OnFrame);
+        Receive<AttachPort>(OnAttach);
+        Receive<DetachPort>(_ => Remove(Sender, "detached"));
+        Receive<Terminated>(t => Remove(t.ActorRef, "stopped"));
+        Receive<GetSwitchStats>(_ => Sender.Tell(Stats()));
+    }
+
+    public const string ActorPrefix = "lan-";
+
+    public static Props Props(string name) => Akka.Actor.Props.Create(() => new NetworkSwitch(name));
+
+    private void OnAttach(AttachPort attach)
+    {
+        if (_ports.TryGetValue(Sender, out var existing))
+        {
+            Sender.Tell(new PortAttached(existing.Number, existing.Name));
+            return;
+        }
+        var port = new Port(_nextPort++, attach.Name, Sender, attach.Inbox);
+        _ports.Add(Sender, port);
+        Context.Watch(Sender);
+        _log.Info("switch {0}: port {1} is {2}", _name, port.Number, port.Name);
+        Sender.Tell(new PortAttached(port.Number, port.Name));
+    }
+
+    private void Remove(IActorRef device, string why)
+    {
+        if (!_ports.Remove(device, out var port))
+        {
+            return;
+        }
+        Context.Unwatch(device);
+        foreach (var mac in _macs.Where(m => ReferenceEquals(m.Value, port)).Select(m => m.Key).ToList())
+        {
+            _macs.Remove(mac);
+        }
+        _log.Info("switch {0}: port {1} ({2}) {3}", _name, port.Number, port.Name, why);
+    }
+
+    private void OnFrame(SwitchFrame message)
+    {
+        var frame = message.Frame;
+        if (!_ports.TryGetValue(Sender, out var from))
+        {
+            if (_unknownSenderFrames++ == 0)
+            {
+                _log.Warning("switch {0}: frame from {1}, which is not a port; dropped (further ones counted)", _name, Sender.Path);
+            }
+            return;
+        }
+        from.RxFrames++;
+        from.RxBytes += frame.Length;
+        if (frame.Length < EthernetFrame.HeaderSize)
+        {
+            return;
+        }
+        var source = EthernetFrame.Source(frame);
+        if (!source.IsGroup)
+        {
+            _macs[source] = from;
+        }
+        var destination = EthernetFrame.Destination(frame);
+        if (!destination.IsGroup && _macs.TryGetValue(destination, out var to))
+        {
+            if (!ReferenceEquals(to, from))
+            {
+                to.Deliver(frame);
+            }
+            return;
+        }
+        foreach (var port in _ports.Values)
+        {
+            if (!ReferenceEquals(port, from))
+            {
+                port.Deliver(frame);
+            }
+        }
+    }
+
+    private SwitchStats Stats() => new(
+        _name,
+        _ports.Values.OrderBy(p => p.Number).Select(p => new SwitchPortStats(p.Number, p.Name, p.RxFrames, p.RxBytes, p.TxFrames, p.TxBytes, p.TxDropped)).ToList(),
+        _macs.ToDictionary(m => m.Key, m => m.Value.Number),
+        _unknownSenderFrames);
+
+    private sealed class Port(int number, string name, IActorRef device, NetInbox inbox)
+    {
+        public int Number { get; } = number;
+
+        public string Name { get; } = name;
+
+        public long RxFrames { get; set; }
+
+        public long RxBytes { get; set; }
+
+        public long TxFrames { get; private set; }
+
+        public long TxBytes { get; private set; }
+
+        public long TxDropped { get; private set; }
+
+        /// <summary>The frame array is shared by every port it floods to: nobody writes it after sending.</summary>
+        public void Deliver(byte[] frame)
+        {
+            if (inbox.TryDeliver(device, frame))
+            {
+                TxFrames++;
+                TxBytes += frame.Length;
+            }
+            else
+            {
+                TxDropped++;
+            }
+        }
+    }
+}
