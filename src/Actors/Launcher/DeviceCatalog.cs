@@ -1,6 +1,8 @@
 using Akka.Actor;
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Devices.Net;
+using LguestActors.Actors.Devices.Virtio;
+using LguestActors.Actors.Faults;
 using LguestActors.Cpu.Memory;
 
 namespace LguestActors.Actors.Launcher;
@@ -30,10 +32,38 @@ internal static class DeviceCatalog
         };
     }
 
-    public static Props PropsOf(DeviceConfig config, GuestMemory memory, LguestTransport transport, IActorRef interrupts) => config switch
+    /// <summary>The device's Props, and in <paramref name="state"/> its virtio state (which outlives the actor, DESIGN §6).</summary>
+    public static Props PropsOf(DeviceConfig config, GuestMemory memory, LguestTransport transport, IActorRef interrupts, DeviceFaults faults, out VirtioDeviceState state)
     {
-        ConsoleConfig console => ConsoleDevice.Props(memory, transport, interrupts, console.Backend, new ConsoleDeviceState()),
-        NetDeviceConfig net => NetDevice.Props(memory, transport, interrupts, net.Backend, net.Mac, new NetDeviceState()),
-        _ => throw new ArgumentException($"unsupported device configuration {config.GetType().Name}", nameof(config)),
+        switch (config)
+        {
+            case ConsoleConfig console:
+            {
+                var s = new ConsoleDeviceState();
+                state = s.Virtio;
+                state.Faults = faults;
+                return ConsoleDevice.Props(memory, transport, interrupts, console.Backend, s);
+            }
+            case NetDeviceConfig net:
+            {
+                var s = new NetDeviceState();
+                state = s.Virtio;
+                state.Faults = faults;
+                return NetDevice.Props(memory, transport, interrupts, net.Backend, net.Mac, s);
+            }
+            default:
+                throw new ArgumentException($"unsupported device configuration {config.GetType().Name}", nameof(config));
+        }
+    }
+
+    /// <summary>
+    /// The queues the guest drives with kicks, which the watchdog checks for progress. Receive
+    /// queues are left out: their buffers wait for host data, legitimately, for ever.
+    /// </summary>
+    public static IReadOnlyList<int> WatchedQueuesOf(DeviceConfig config) => config switch
+    {
+        ConsoleConfig => [ConsoleDevice.TransmitQueue],
+        NetDeviceConfig => [NetDevice.TransmitQueue],
+        _ => [],
     };
 }

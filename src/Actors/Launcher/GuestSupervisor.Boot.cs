@@ -1,6 +1,9 @@
+using LguestActors.Actors.Devices.Virtio;
+using LguestActors.Actors.Faults;
 using LguestActors.Actors.Interrupts;
 using LguestActors.Actors.Launcher.Boot;
 using LguestActors.Actors.Protocol;
+using LguestActors.Actors.Supervision;
 using LguestActors.Actors.Vcpu;
 using LguestActors.Cpu.Memory;
 
@@ -53,12 +56,30 @@ public sealed partial class GuestSupervisor
     {
         var devices = _config.Devices;
         _devices = new Akka.Actor.IActorRef[devices.Count];
+        _kickTargets = new Akka.Actor.IActorRef[devices.Count];
         _started = new bool[devices.Count];
+        _transports = new LguestTransport[devices.Count];
+        _states = new VirtioDeviceState[devices.Count];
+        _budgets = new RestartBudget[devices.Count];
+        var faults = _config.Faults;
+        var watched = new List<WatchedDevice>();
         for (int i = 0; i < devices.Count; i++)
         {
-            var transport = new LguestTransport(_memory, _devicePage.Devices[i], RamSize);
-            var props = DeviceCatalog.PropsOf(devices[i], _memory, transport, _interrupts);
-            _devices[i] = Context.ActorOf(props, DeviceCatalog.NameOf(devices[i], devices));
+            string name = DeviceCatalog.NameOf(devices[i], devices);
+            _transports[i] = new LguestTransport(_memory, _devicePage.Devices[i], RamSize);
+            // Message-level faults sit on the wires: device → /irq, and vCPU → device (kicks).
+            bool links = FaultLink.Needed(faults, name);
+            var interrupts = links ? Context.ActorOf(FaultLink.ForIrqs(_interrupts, name, faults), $"{name}-irq-link") : _interrupts;
+            var props = DeviceCatalog.PropsOf(devices[i], _memory, _transports[i], interrupts, faults.ForDevice(name), out _states[i]);
+            _devices[i] = Context.ActorOf(props, name);
+            _kickTargets[i] = links ? Context.ActorOf(FaultLink.ForKicks(_devices[i], name, faults), $"{name}-kick-link") : _devices[i];
+            _budgets[i] = new RestartBudget(_options.Supervision.MaxRestarts, _options.Supervision.Within);
+            var queues = DeviceCatalog.WatchedQueuesOf(devices[i]).Select(q => (q, _devicePage.Devices[i].QueueSetups[q])).ToList();
+            watched.Add(new WatchedDevice(name, _devices[i], _states[i], queues));
+        }
+        if (_options.Supervision.WatchdogEnabled && devices.Count > 0)
+        {
+            Context.ActorOf(DeviceWatchdog.Props(_memory, watched, _interrupts, _options.Supervision), "watchdog");
         }
     }
 }

@@ -68,14 +68,14 @@ public sealed partial class GuestSupervisor
         var queues = _devicePage.Devices[device].Queues;
         for (int q = 0; q < queues.Count; q++)
         {
-            _vcpu.Tell(new RegisterKick((uint)queues[q].RingAddress, actor, Kick.For(q)), Self);
+            _vcpu.Tell(new RegisterKick((uint)queues[q].RingAddress, _kickTargets[device], Kick.For(q)), Self);
         }
     }
 
     private void StopServing(int device)
     {
         _started[device] = false;
-        _vcpu.Tell(new UnregisterKicks(_devices[device]), Self);
+        _vcpu.Tell(new UnregisterKicks(_kickTargets[device]), Self);
         _devices[device].Tell(Protocol.ResetDevice.Instance, Self);
     }
 

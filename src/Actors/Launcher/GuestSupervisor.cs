@@ -1,7 +1,9 @@
 using Akka.Actor;
 using Akka.Event;
 using LguestActors.Actors.Interrupts;
+using LguestActors.Actors.Devices.Virtio;
 using LguestActors.Actors.Protocol;
+using LguestActors.Actors.Supervision;
 using LguestActors.Actors.Vcpu;
 using LguestActors.Cpu.Memory;
 
@@ -31,6 +33,10 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
     private IActorRef _vcpu = ActorRefs.Nobody;
     private IActorRef _interrupts = ActorRefs.Nobody;
     private IActorRef[] _devices = [];
+    private IActorRef[] _kickTargets = [];
+    private LguestTransport[] _transports = [];
+    private VirtioDeviceState[] _states = [];
+    private RestartBudget[] _budgets = [];
     private bool[] _started = [];
     private bool _exited;
     private VmExited? _exit;
@@ -52,6 +58,7 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
         Receive<Terminated>(t => _exited && Array.IndexOf(_devices, t.ActorRef) >= 0, _ => DeviceDrained());
         Receive<Terminated>(_ => { }); // the vCPU we stopped ourselves while ending: not a death pact
         Receive<DrainTimedOut>(_ => Complete());
+        Receive<DeviceGaveUp>(OnDeviceGaveUp);
         Receive<GetVmInfo>(_ => Sender.Tell(new VmInfo(_memory, _devicePage, RamSize, _pfnLimit, _pgdir, _entry, _vcpu, _interrupts, _devices)));
     }
 
@@ -64,13 +71,13 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
 
     /// <summary>
     /// A device that throws is restarted with its queue state intact (DESIGN §6); the VM does not
-    /// die because a device did.
+    /// die because a device did. One that fails more than lguest.devices.supervision allows is
+    /// stopped and failed to the guest (<see cref="OnDeviceGaveUp"/>).
     /// </summary>
     protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(
-            maxNrOfRetries: 10,
-            withinTimeRange: TimeSpan.FromMinutes(1),
-            localOnlyDecider: ex => ex is ActorInitializationException ? Directive.Stop : Directive.Restart);
+        new DeviceSupervisorStrategy(
+            child => Array.IndexOf(_devices, child) is int i and >= 0 ? _budgets[i] : null,
+            (child, cause) => Self.Tell(new DeviceGaveUp(child, cause.Message)));
 
     protected override void PreStart()
     {
@@ -150,6 +157,26 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
         _exit = null;
         Context.Stop(Self); // and with it the interrupt controller and anything still running
     }
+
+    /// <summary>
+    /// A device out of restarts: FAILED in its descriptor (what a legacy guest understands), one
+    /// log line, its kicks unregistered. The rest of the VM goes on.
+    /// </summary>
+    private void OnDeviceGaveUp(DeviceGaveUp gaveUp)
+    {
+        int i = Array.IndexOf(_devices, gaveUp.Device);
+        if (i < 0 || _exited)
+        {
+            return;
+        }
+        _states[i].Failed = true;
+        _transports[i].SignalFailed();
+        _vcpu.Tell(new UnregisterKicks(_kickTargets[i]), Self);
+        _log.Error("vm {0}: device {1} failed {2} times within {3}; FAILED to the guest (last: {4})",
+            _config.Name, gaveUp.Device.Path.Name, _options.Supervision.MaxRestarts + 1, _options.Supervision.Within, gaveUp.Reason);
+    }
+
+    private sealed record DeviceGaveUp(IActorRef Device, string Reason);
 
     private sealed class DrainTimedOut
     {

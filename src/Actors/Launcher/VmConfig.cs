@@ -1,4 +1,5 @@
 using LguestActors.Actors.Devices.Console;
+using LguestActors.Actors.Faults;
 using LguestActors.Actors.Protocol;
 
 namespace LguestActors.Actors.Launcher;
@@ -14,7 +15,11 @@ public sealed record VmConfig(
     ulong MemoryBytes,
     ReadOnlyMemory<byte> Kernel,
     string CommandLine,
-    IReadOnlyList<DeviceConfig> Devices);
+    IReadOnlyList<DeviceConfig> Devices)
+{
+    /// <summary>Faults to inject into this VM's devices and links (experiments and tests); none by default.</summary>
+    public FaultInjector Faults { get; init; } = FaultInjector.None;
+}
 
 /// <summary>One device of a VM's configuration.</summary>
 public abstract record DeviceConfig;

@@ -178,8 +178,9 @@ public sealed class ConsoleDevice : ReceiveActor
     }
 
     /// <summary>
-    /// After a restart: output taken but not completed is written now (at least once), and receive
-    /// buffers held are returned empty — their input is still pending and goes in the next ones.
+    /// After a restart: output taken but not completed is written now unless the previous
+    /// incarnation already wrote it (console output is never repeated), and receive buffers held
+    /// are returned with the input already copied into them, or empty.
     /// </summary>
     private void FinishInFlightChains()
     {
@@ -190,13 +191,14 @@ public sealed class ConsoleDevice : ReceiveActor
         var tx = _queues[TransmitQueue];
         foreach (var chain in tx.InFlightChains())
         {
-            _backend.Write(chain.ReadAll(_memory));
-            tx.Complete(chain.Head, 0);
+            tx.Complete(chain.Head, tx.ApplyOnce(chain, WriteOutput));
         }
         var rx = _queues[ReceiveQueue];
         foreach (var chain in rx.InFlightChains())
         {
-            rx.Complete(chain.Head, 0);
+            // Input already copied into the buffer is published with its length; a buffer
+            // taken before its copy goes back empty and that input stays pending.
+            rx.Complete(chain.Head, rx.State.TryGetApplied(chain.Head, out uint n) ? n : 0);
         }
         RaiseIfWanted(tx);
         RaiseIfWanted(rx);
@@ -208,10 +210,15 @@ public sealed class ConsoleDevice : ReceiveActor
     {
         while (tx.TryPop(out var chain))
         {
-            _backend.Write(chain.ReadAll(_memory));
-            tx.Complete(chain.Head, 0);
+            tx.Complete(chain.Head, tx.ApplyOnce(chain, WriteOutput));
         }
         RaiseIfWanted(tx);
+    }
+
+    private uint WriteOutput(DescriptorChain chain)
+    {
+        _backend.Write(chain.ReadAll(_memory));
+        return 0;
     }
 
     private void DeliverInput(VirtQueue rx)
@@ -219,11 +226,14 @@ public sealed class ConsoleDevice : ReceiveActor
         var pending = _state.PendingInput;
         while (pending.Count > 0 && rx.TryPop(out var chain))
         {
-            int n = (int)Math.Min(chain.WritableLength, pending.Count);
-            var bytes = pending.GetRange(0, n).ToArray();
-            chain.Write(_memory, bytes);
-            pending.RemoveRange(0, n);
-            rx.Complete(chain.Head, (uint)n);
+            uint written = rx.ApplyOnce(chain, c =>
+            {
+                int n = (int)Math.Min(c.WritableLength, pending.Count);
+                c.Write(_memory, pending.GetRange(0, n).ToArray());
+                pending.RemoveRange(0, n);
+                return (uint)n;
+            });
+            rx.Complete(chain.Head, written);
         }
         if (pending.Count == 0)
         {

@@ -190,7 +190,11 @@ public sealed class NetDevice : ReceiveActor
         var scratch = _rxScratch.AsSpan(0, total);
         scratch[..NetHeader.Size].Clear();
         frame.CopyTo(scratch[NetHeader.Size..]);
-        chain.Write(_memory, scratch);
+        rx.ApplyOnce(chain, c =>
+        {
+            c.Write(_memory, _rxScratch.AsSpan(0, total));
+            return (uint)total;
+        });
         rx.Complete(chain.Head, (uint)total);
         _state.RxFrames++;
         _state.RxBytes += frame.Length;
@@ -215,13 +219,12 @@ public sealed class NetDevice : ReceiveActor
     {
         while (tx.TryPop(out var chain))
         {
-            SendChain(chain);
-            tx.Complete(chain.Head, 0);
+            tx.Complete(chain.Head, tx.ApplyOnce(chain, SendChain));
         }
         RaiseIfWanted(tx);
     }
 
-    private void SendChain(DescriptorChain chain)
+    private uint SendChain(DescriptorChain chain)
     {
         if (chain.ReadableLength < NetHeader.Size)
         {
@@ -230,7 +233,7 @@ public sealed class NetDevice : ReceiveActor
         if (chain.ReadableLength > NetHeader.Size + EthernetFrame.MaxSize)
         {
             _state.TxDropped++;
-            return;
+            return 0;
         }
         var bytes = chain.ReadAll(_memory);
         var problem = NetHeader.Read(bytes).ProblemWithoutOffloads();
@@ -242,11 +245,12 @@ public sealed class NetDevice : ReceiveActor
         if (!EthernetFrame.IsValidSize(frame.Length))
         {
             _state.TxDropped++;
-            return;
+            return 0;
         }
         _state.TxFrames++;
         _state.TxBytes += frame.Length;
         _backend.Send(Self, frame);
+        return 0;
     }
 
     /// <summary>Runs queue work; a guest that broke the ring rules fails the device instead of the actor.</summary>
@@ -267,8 +271,9 @@ public sealed class NetDevice : ReceiveActor
     }
 
     /// <summary>
-    /// After a restart: frames taken but not completed are sent now (at least once), and a receive
-    /// buffer held is held again, so a restart neither loses a guest's frame nor a buffer.
+    /// After a restart: frames taken but not completed are sent now unless the previous
+    /// incarnation sent them (exactly once), a receive buffer that already holds a frame is
+    /// published, and an empty one held is held again: a restart loses neither frame nor buffer.
     /// </summary>
     private void FinishInFlightChains()
     {
@@ -279,11 +284,21 @@ public sealed class NetDevice : ReceiveActor
         var tx = _queues[TransmitQueue];
         foreach (var chain in tx.InFlightChains())
         {
-            SendChain(chain);
-            tx.Complete(chain.Head, 0);
+            tx.Complete(chain.Head, tx.ApplyOnce(chain, SendChain));
         }
         var rx = _queues[ReceiveQueue];
-        var held = rx.InFlightChains();
+        var held = new List<DescriptorChain>();
+        foreach (var chain in rx.InFlightChains())
+        {
+            if (rx.State.TryGetApplied(chain.Head, out uint written))
+            {
+                rx.Complete(chain.Head, written); // the frame is in the buffer: publish it, once
+            }
+            else
+            {
+                held.Add(chain);
+            }
+        }
         _heldRx = held.Count > 0 ? held[0] : null;
         foreach (var extra in held.Skip(1))
         {

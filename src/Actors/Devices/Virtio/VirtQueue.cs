@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using LguestActors.Actors.Faults;
 using LguestActors.Cpu.Memory;
 
 namespace LguestActors.Actors.Devices.Virtio;
@@ -69,6 +70,7 @@ public sealed class VirtQueue
             throw new VirtQueueException(
                 $"avail.idx {availIdx} is {pending} entries ahead of the last one taken ({State.LastAvailIdx}), more than the queue size {Size}");
         }
+        State.Faults.MaybeCorrupt(_memory, Layout, State.LastAvailIdx, _ramSize);
         ushort head = _memory.ReadU16(Layout.AvailRing(State.LastAvailIdx % Size));
         chain = Walk(head);
         if (!State.TakeHead(head))
@@ -76,6 +78,7 @@ public sealed class VirtQueue
             throw new VirtQueueException($"head descriptor {head} was made available again while the device still holds it");
         }
         State.LastAvailIdx++;
+        State.Faults.At(FaultPoint.AfterTake);
         return true;
     }
 
@@ -90,6 +93,7 @@ public sealed class VirtQueue
     /// <summary>Returns a chain to the guest: the used entry, then used.idx with release.</summary>
     public void Complete(ushort head, uint writtenLength)
     {
+        State.Faults.At(FaultPoint.BeforePublish);
         if (!State.ReturnHead(head))
         {
             throw new InvalidOperationException($"head {head} is not in flight on queue {Setup.Index}");
@@ -99,6 +103,27 @@ public sealed class VirtQueue
         _memory.WriteU32(slot + 4, writtenLength);
         State.UsedIdx++;
         _memory.WriteU16Release(Layout.UsedIdx, State.UsedIdx);
+        State.Faults.At(FaultPoint.AfterPublish);
+    }
+
+    /// <summary>
+    /// Does a chain's side effect exactly once across restarts: skipped if a previous
+    /// incarnation already did it (then its recorded length is returned), otherwise done between
+    /// the BeforeSideEffect and AfterSideEffect injection points and recorded before anything
+    /// else can fail. Returns the length to publish.
+    /// </summary>
+    public uint ApplyOnce(DescriptorChain chain, Func<DescriptorChain, uint> sideEffect)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        ArgumentNullException.ThrowIfNull(sideEffect);
+        if (!State.TryGetApplied(chain.Head, out uint written))
+        {
+            State.Faults.At(FaultPoint.BeforeSideEffect);
+            written = sideEffect(chain);
+            State.MarkApplied(chain.Head, written);
+        }
+        State.Faults.At(FaultPoint.AfterSideEffect);
+        return written;
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using LguestActors.Actors.Faults;
+
 namespace LguestActors.Actors.Devices.Virtio;
 
 /// <summary>
@@ -8,6 +10,9 @@ namespace LguestActors.Actors.Devices.Virtio;
 public sealed class VirtQueueState
 {
     private readonly HashSet<ushort> _inFlight = [];
+    private readonly Dictionary<ushort, uint> _applied = [];
+    private long _progress;
+    private int _inFlightCount;
 
     /// <summary>The next available-ring index to take (the guest's avail.idx when caught up).</summary>
     public ushort LastAvailIdx { get; internal set; }
@@ -21,9 +26,51 @@ public sealed class VirtQueueState
     /// <summary>Chains taken from the ring and not yet returned to the guest.</summary>
     public IReadOnlyCollection<ushort> InFlight => _inFlight;
 
-    internal bool TakeHead(ushort head) => _inFlight.Add(head);
+    /// <summary>
+    /// Grows each time a chain is taken or returned. The watchdog reads it from another thread to
+    /// tell a device that works from one that sits on pending requests.
+    /// </summary>
+    public long Progress => Volatile.Read(ref _progress);
 
-    internal bool ReturnHead(ushort head) => _inFlight.Remove(head);
+    /// <summary><see cref="InFlight"/>'s count, readable from another thread (the watchdog).</summary>
+    public int InFlightCount => Volatile.Read(ref _inFlightCount);
+
+    /// <summary>The device's fault plan; consulted by the queue engine at take and publish.</summary>
+    public DeviceFaults Faults { get; internal set; } = DeviceFaults.None;
+
+    /// <summary>
+    /// The chain's side effect (output written, frame sent, data placed in guest memory) is done
+    /// and must not be done again: a device restarted before the used entry was published only
+    /// publishes it, with the recorded length. This is how a restart never repeats a side effect
+    /// the guest asked for once (the rule per device is in docs/EXPERIMENTS.md).
+    /// </summary>
+    public void MarkApplied(ushort head, uint writtenLength) => _applied[head] = writtenLength;
+
+    /// <summary>Whether the chain's side effect was already done, and the length it wrote.</summary>
+    public bool TryGetApplied(ushort head, out uint writtenLength) => _applied.TryGetValue(head, out writtenLength);
+
+    internal bool TakeHead(ushort head)
+    {
+        if (!_inFlight.Add(head))
+        {
+            return false;
+        }
+        Volatile.Write(ref _inFlightCount, _inFlight.Count);
+        Interlocked.Increment(ref _progress);
+        return true;
+    }
+
+    internal bool ReturnHead(ushort head)
+    {
+        if (!_inFlight.Remove(head))
+        {
+            return false;
+        }
+        _applied.Remove(head);
+        Volatile.Write(ref _inFlightCount, _inFlight.Count);
+        Interlocked.Increment(ref _progress);
+        return true;
+    }
 
     /// <summary>Forgets everything: the guest reset the device.</summary>
     public void Reset()
@@ -32,5 +79,7 @@ public sealed class VirtQueueState
         UsedIdx = 0;
         SignalledUsedIdx = 0;
         _inFlight.Clear();
+        _applied.Clear();
+        Volatile.Write(ref _inFlightCount, 0);
     }
 }

@@ -1,3 +1,5 @@
+using LguestActors.Actors.Faults;
+
 namespace LguestActors.Actors.Devices.Virtio;
 
 /// <summary>
@@ -21,6 +23,22 @@ public sealed class VirtioDeviceState
     public bool Failed { get; set; }
 
     public RingFeatures Features { get; set; }
+
+    /// <summary>The fault plan for this device (None outside experiments); every queue consults it.</summary>
+    public DeviceFaults Faults
+    {
+        get => _faults;
+        set
+        {
+            _faults = value ?? DeviceFaults.None;
+            foreach (var q in Queues)
+            {
+                q.Faults = _faults;
+            }
+        }
+    }
+
+    private DeviceFaults _faults = DeviceFaults.None;
 
     /// <summary>The guest wrote status 0: forget the queues and wait for a new start.</summary>
     public void Reset()

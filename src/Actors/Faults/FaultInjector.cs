@@ -1,0 +1,39 @@
+namespace LguestActors.Actors.Faults;
+
+/// <summary>
+/// Carries out a <see cref="FaultPlan"/> for one VM. Each consumer (a device, a kick link, an IRQ
+/// link) gets its own <see cref="Random"/> derived from the plan's seed and its name, so the
+/// choices one makes do not depend on how the others were scheduled.
+/// </summary>
+public sealed class FaultInjector
+{
+    public FaultInjector(FaultPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        Plan = plan;
+    }
+
+    /// <summary>An injector that never injects anything.</summary>
+    public static FaultInjector None { get; } = new(FaultPlan.None);
+
+    public FaultPlan Plan { get; }
+
+    public FaultCounters Counters { get; } = new();
+
+    /// <summary>The device-side faults for the device named <paramref name="device"/> (None if the plan skips it).</summary>
+    public DeviceFaults ForDevice(string device) =>
+        Plan.IsActive && Plan.AppliesTo(device) ? new DeviceFaults(Plan, Counters, RandomFor(device)) : DeviceFaults.None;
+
+    internal Random RandomFor(string name) => new(unchecked(Plan.Seed * 16777619 ^ StableHash(name)));
+
+    /// <summary>FNV-1a: string.GetHashCode is randomised per process, and a seed must replay.</summary>
+    private static int StableHash(string s)
+    {
+        uint h = 2166136261;
+        foreach (char c in s)
+        {
+            h = (h ^ c) * 16777619;
+        }
+        return unchecked((int)h);
+    }
+}
