@@ -134,6 +134,8 @@ uint64_t net_now_us(void);
 int net_ping(uint32_t target, int count, int quiet);
 uint64_t net_blast(uint32_t target, uint32_t count, uint32_t frame_len);
 int net_run(const char *mode);
+int count_run(void);
+void console_flush(void);
 
 /* shell.c */
 void shell_run(void);

@@ -25,6 +25,8 @@ int main(void)
     if (has_arg(lg_cmdline(), "run=selftest"))
         return selftest_run();
     const char *run = kernel_arg("run=");
+    if (run && strncmp(run, "count", 5) == 0)
+        return count_run();
     if (run && strncmp(run, "selftest", 8) != 0)
         return net_run(run);
     shell_run();
