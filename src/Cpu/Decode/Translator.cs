@@ -152,7 +152,7 @@ internal static unsafe class Translator
             o.Cc = (byte)(i.ConditionCode - 1);
             if (i.IsJccShortOrNear)
             {
-                return &Control.Jcc;
+                return Control.SelectJcc(o.Cc);
             }
             if (i.Mnemonic is Mnemonic.Loope or Mnemonic.Loopne)
             {
@@ -176,7 +176,7 @@ internal static unsafe class Translator
             Mnemonic.Neg => &Alu.Neg,
             Mnemonic.Not => &Alu.Not,
             Mnemonic.Mov => Moves.SelectMov(in i, ref o),
-            Mnemonic.Movzx => &Moves.Movzx,
+            Mnemonic.Movzx => Moves.SelectMovzx(ref o),
             Mnemonic.Movsx => &Moves.Movsx,
             Mnemonic.Lea => Moves.SelectLea(ref o),
             Mnemonic.Xchg => &Moves.Xchg,

@@ -31,9 +31,30 @@ internal static unsafe class Control
 
     private static void JmpIndirect(Cpu c, ref Op o) => c._eip = c.ReadOp0(ref o);
 
-    public static void Jcc(Cpu c, ref Op o)
+    public static delegate*<Cpu, ref Op, void> SelectJcc(int cc) => cc switch
     {
-        if (c.Cond(o.Cc))
+        0 => &Jcc<CondO>,
+        1 => &Jcc<CondNO>,
+        2 => &Jcc<CondB>,
+        3 => &Jcc<CondAE>,
+        4 => &Jcc<CondE>,
+        5 => &Jcc<CondNE>,
+        6 => &Jcc<CondBE>,
+        7 => &Jcc<CondA>,
+        8 => &Jcc<CondS>,
+        9 => &Jcc<CondNS>,
+        10 => &Jcc<CondP>,
+        11 => &Jcc<CondNP>,
+        12 => &Jcc<CondL>,
+        13 => &Jcc<CondGE>,
+        14 => &Jcc<CondLE>,
+        _ => &Jcc<CondG>,
+    };
+
+    // One handler per condition: the JIT folds CondFast down to the one comparison it needs.
+    private static void Jcc<T>(Cpu c, ref Op o) where T : struct, ICond
+    {
+        if (c.CondFast(T.Cc))
         {
             c._eip = o.Imm;
         }
