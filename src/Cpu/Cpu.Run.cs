@@ -1,4 +1,5 @@
 using LguestActors.Cpu.Decode;
+using LguestActors.Cpu.Memory;
 
 namespace LguestActors.Cpu;
 
@@ -20,6 +21,10 @@ public sealed unsafe partial class Cpu
     internal bool _stop;
     internal ExitReason? _exit;
 
+    // The block being run and the op in it (null between blocks), for faults and RetiredNow.
+    private Block? _curBlock;
+    internal Op* _curOp;
+
     public RunExit Run(long budget)
     {
         if (Fault != null)
@@ -36,34 +41,31 @@ public sealed unsafe partial class Cpu
         {
             try
             {
-                _curEip = _eip;
-                if (Memory.CodeEpoch != _seenCodeEpoch)
-                {
-                    DrainDirtyCode();
-                }
-                ExecuteBlock(LookupBlock(_eip), limit - _retired);
+                RunBlocks(limit);
             }
             catch (GuestTrap trap)
             {
                 // A fault: the instruction did not complete, so the frame holds its own EIP.
+                uint faultEip = RetireUpToFault();
                 _stop = false;
                 _exit = null;
-                _eip = _curEip;
+                _eip = faultEip;
                 try
                 {
-                    Deliver(trap.Vector, Vectors.HasErrorCode(trap.Vector), trap.ErrorCode, _curEip);
+                    Deliver(trap.Vector, Vectors.HasErrorCode(trap.Vector), trap.ErrorCode, faultEip);
                 }
                 catch (FatalGuestException fatal)
                 {
-                    SetFatal(fatal.Message, _curEip);
+                    SetFatal(fatal.Message, faultEip);
                     return new RunExit(ExitReason.Fault, (long)(_retired - start));
                 }
             }
             catch (FatalGuestException fatal)
             {
+                uint faultEip = RetireUpToFault();
                 _stop = false;
                 _exit = null;
-                SetFatal(fatal.Message, _curEip);
+                SetFatal(fatal.Message, faultEip);
                 return new RunExit(ExitReason.Fault, (long)(_retired - start));
             }
             if (_stop)
@@ -79,23 +81,56 @@ public sealed unsafe partial class Cpu
         return new RunExit(ExitReason.BudgetSpent, (long)(_retired - start));
     }
 
-    private void ExecuteBlock(Block block, ulong remaining)
+    /// <summary>Guest instructions retired, exact even in the middle of a block (RDTSC reads it).</summary>
+    internal ulong RetiredNow => _curOp == null ? _retired : _retired + (ulong)(_curOp - _curBlock!.Ops);
+
+    // Block after block until the budget is spent or a handler stops: no try region, no return
+    // to Run per block. _retired advances once per block; _curOp says where a fault struck.
+    private void RunBlocks(ulong limit)
     {
-        Op* op = block.Ops;
-        Op* end = op + (remaining < (ulong)block.Count ? (int)remaining : block.Count);
+        GuestMemory memory = Memory;
         do
         {
-            _curEip = op->Eip;
-            _eip = op->Next;
-            op->Fn(this, ref *op);
-            _retired++;
+            _curOp = null;
+            if (memory.CodeEpoch != _seenCodeEpoch)
+            {
+                DrainDirtyCode();
+            }
+            Block block = LookupBlock(_eip);
+            _curBlock = block;
+            ulong remaining = limit - _retired;
+            Op* first = block.Ops;
+            Op* op = first;
+            Op* end = op + (remaining < (ulong)block.Count ? (int)remaining : block.Count);
+            do
+            {
+                _curOp = op;
+                _eip = op->Next;
+                op->Fn(this, ref *op);
+                op++;
+            }
+            while (!_stop && op < end);
+            _curOp = null;
+            _retired += (ulong)(op - first);
             if (_stop)
             {
                 return;
             }
-            op++;
         }
-        while (op < end);
+        while (_retired < limit);
+    }
+
+    /// <summary>After a fault: retires the block's instructions before the faulting one and returns its EIP.</summary>
+    private uint RetireUpToFault()
+    {
+        if (_curOp == null)
+        {
+            return _eip; // the fetch (block lookup) faulted
+        }
+        uint eip = _curOp->Eip;
+        _retired += (ulong)(_curOp - _curBlock!.Ops);
+        _curOp = null;
+        return eip;
     }
 
     private Block LookupBlock(uint eip)

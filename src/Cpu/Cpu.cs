@@ -30,7 +30,6 @@ public sealed unsafe partial class Cpu
     internal readonly uint MemSize;
 
     internal uint _eip;
-    internal uint _curEip;
     internal ulong _retired;
 
     // Selectors as last loaded, in ES CS SS DS FS GS order (Iced's order); only FS/GS bases matter.

@@ -61,7 +61,7 @@ internal static unsafe class SystemOps
     // The virtual TSC counts retired instructions: 1 GHz virtual, see Cpu.VirtualTscKhz.
     public static void Rdtsc(Cpu c, ref Op o)
     {
-        ulong tsc = c._retired;
+        ulong tsc = c.RetiredNow;
         c.R[0] = (uint)tsc;
         c.R[2] = (uint)(tsc >> 32);
     }
