@@ -147,32 +147,53 @@ public sealed unsafe partial class Cpu
     {
         uint pa = ReadPage(eip) + (eip & 0xFFF);
         ulong key = ((ulong)pa << 32) | eip;
-        if (!_blocks.TryGetValue(key, out Block? b))
+        if (!_blocks.TryGetValue(key, out Block? b) || !SecondPageStillMapped(b))
         {
-            uint pfn = pa >> 12;
-            if (!Memory.IsCodePage(pfn))
-            {
-                // Marked before decoding, so a write racing the decode still invalidates; and
-                // no write-TLB entry may bypass the code-page check from now on.
-                Memory.MarkCodePage(pfn);
-                FlushWriteTlb();
-            }
-            b = _decoder.Decode(eip, pa, _mapEpoch, out bool cacheable);
-            if (!cacheable)
-            {
-                b.Valid = false;
-                return b;
-            }
+            b = _decoder.Decode(eip, pa, _mapEpoch);
             _blocks[key] = b;
-            if (!_blocksByPage.TryGetValue(pfn, out List<Block>? list))
+            AddToPage(pa >> 12, b);
+            if (b.SecondPagePhys != Block.OnePage)
             {
-                list = [];
-                _blocksByPage[pfn] = list;
+                AddToPage(b.SecondPagePhys >> 12, b);
             }
-            list.Add(b);
         }
         _fast[(eip ^ (eip >> FastBits)) & FastMask] = b;
         return b;
+    }
+
+    // A block's cache key names only its first page; one whose last instruction runs onto the
+    // next page is reused only while that linear page still maps to the same physical page.
+    private bool SecondPageStillMapped(Block b)
+    {
+        if (b.SecondPagePhys == Block.OnePage)
+        {
+            return true;
+        }
+        uint next = (b.LinearEip & 0xFFFFF000) + 0x1000;
+        return TryWalk(next, false, out uint pa, out _) && (pa & 0xFFFFF000) == b.SecondPagePhys;
+    }
+
+    private void AddToPage(uint pfn, Block b)
+    {
+        if (!_blocksByPage.TryGetValue(pfn, out List<Block>? list))
+        {
+            list = [];
+            _blocksByPage[pfn] = list;
+        }
+        list.Add(b);
+    }
+
+    /// <summary>
+    /// Called by the decoder before it reads a page's bytes: from now on a write to the page (from
+    /// the vCPU or a device) invalidates, and no write-TLB entry may bypass that check.
+    /// </summary>
+    internal void NoteCodePage(uint pfn)
+    {
+        if (!Memory.IsCodePage(pfn))
+        {
+            Memory.MarkCodePage(pfn);
+            FlushWriteTlb();
+        }
     }
 
     private void DrainDirtyCode()

@@ -20,6 +20,9 @@ internal sealed unsafe class FetchReader : CodeReader
 
     public bool FailOutsideMemory { get; private set; }
 
+    /// <summary>Physical base of the page the last byte came from.</summary>
+    public uint PagePhys => _pagePa;
+
     public void Reset(uint la)
     {
         _la = la;
@@ -46,6 +49,7 @@ internal sealed unsafe class FetchReader : CodeReader
             }
             _pageLa = _la & 0xFFFFF000;
             _pagePa = pa & 0xFFFFF000;
+            _cpu.NoteCodePage(_pagePa >> 12);
         }
         return _cpu.Mem[_pagePa + (_la++ & 0xFFF)];
     }
@@ -54,7 +58,8 @@ internal sealed unsafe class FetchReader : CodeReader
 /// <summary>
 /// Decodes a basic block with Iced and translates each instruction into an <see cref="Op"/>.
 /// A block ends at any control transfer, at an instruction that may leave the run loop, at the
-/// end of its page (so a block's bytes live on one physical page), or after 64 instructions.
+/// end of its page, or after 64 instructions. An instruction that straddles a page boundary is
+/// the last of its block, so a block's bytes live on at most two physical pages.
 /// </summary>
 internal sealed class BlockDecoder
 {
@@ -72,13 +77,10 @@ internal sealed class BlockDecoder
         _decoder = Decoder.Create(32, _reader, 0, DecoderOptions.None);
     }
 
-    /// <summary>
-    /// Decodes the block at linear <paramref name="eip"/>. <paramref name="cacheable"/> is false for
-    /// a lone instruction that straddles two pages (its bytes would need two cache keys).
-    /// </summary>
-    public Block Decode(uint eip, uint physEip, int mapEpoch, out bool cacheable)
+    /// <summary>Decodes the block at linear <paramref name="eip"/> (physical <paramref name="physEip"/>).</summary>
+    public Block Decode(uint eip, uint physEip, int mapEpoch)
     {
-        cacheable = true;
+        uint secondPage = Block.OnePage;
         _reader.Reset(eip);
         _decoder.IP = eip;
         uint startPage = eip & 0xFFFFF000;
@@ -100,17 +102,13 @@ internal sealed class BlockDecoder
                 break;
             }
             bool crosses = ((ip + (uint)instr.Length - 1) & 0xFFFFF000) != startPage;
-            if (crosses && n > 0)
-            {
-                break;
-            }
             ref Op op = ref _scratch[n];
             op = default;
             bool ends = Translator.Translate(in instr, ref op);
             n++;
             if (crosses)
             {
-                cacheable = false;
+                secondPage = _reader.PagePhys;
                 break;
             }
             if (ends || n == MaxOps || (instr.NextIP32 & 0xFFF) == 0)
@@ -120,6 +118,6 @@ internal sealed class BlockDecoder
         }
         var ops = GC.AllocateArray<Op>(n, pinned: true);
         Array.Copy(_scratch, ops, n);
-        return new Block(ops, n, eip, physEip, mapEpoch);
+        return new Block(ops, n, eip, physEip, mapEpoch, secondPage);
     }
 }

@@ -56,7 +56,10 @@ internal sealed unsafe class Block
 {
     private readonly Op[] _ops;
 
-    public Block(Op[] ops, int count, uint linearEip, uint physEip, int mapEpoch)
+    /// <summary><see cref="SecondPagePhys"/> of a block that lies on one page (not page-aligned, so no page's).</summary>
+    public const uint OnePage = 1;
+
+    public Block(Op[] ops, int count, uint linearEip, uint physEip, int mapEpoch, uint secondPagePhys)
     {
         _ops = ops;
         Ops = (Op*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref ops[0]);
@@ -64,6 +67,7 @@ internal sealed unsafe class Block
         LinearEip = linearEip;
         PhysEip = physEip;
         MapEpoch = mapEpoch;
+        SecondPagePhys = secondPagePhys;
         Valid = true;
     }
 
@@ -77,6 +81,9 @@ internal sealed unsafe class Block
     public uint PhysEip { get; }
 
     public int MapEpoch { get; }
+
+    /// <summary>The physical page its last instruction runs into, or <see cref="OnePage"/>.</summary>
+    public uint SecondPagePhys { get; }
 
     public bool Valid { get; set; }
 
