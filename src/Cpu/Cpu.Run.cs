@@ -21,8 +21,10 @@ public sealed unsafe partial class Cpu
     internal bool _stop;
     internal ExitReason? _exit;
 
-    // The block being run and the op in it (null between blocks), for faults and RetiredNow.
-    private Block? _curBlock;
+    // The first op of the block being run and the op in it (null between blocks), for faults
+    // and RetiredNow. A pointer, not the Block, so setting it costs no GC write barrier; the
+    // block stays referenced by _blocks while it runs.
+    private Op* _curFirst;
     internal Op* _curOp;
 
     public RunExit Run(long budget)
@@ -82,7 +84,7 @@ public sealed unsafe partial class Cpu
     }
 
     /// <summary>Guest instructions retired, exact even in the middle of a block (RDTSC reads it).</summary>
-    internal ulong RetiredNow => _curOp == null ? _retired : _retired + (ulong)(_curOp - _curBlock!.Ops);
+    internal ulong RetiredNow => _curOp == null ? _retired : _retired + (ulong)(_curOp - _curFirst);
 
     // Block after block until the budget is spent or a handler stops: no try region, no return
     // to Run per block. _retired advances once per block; _curOp says where a fault struck.
@@ -97,11 +99,25 @@ public sealed unsafe partial class Cpu
                 DrainDirtyCode();
             }
             Block block = LookupBlock(_eip);
-            _curBlock = block;
             ulong remaining = limit - _retired;
-            Op* first = block.Ops;
+            Op* first;
+            Op* end;
+            int tail;
+            if (remaining >= (ulong)block.Count)
+            {
+                // the whole block: fused pairs (CMP+Jcc) run as one op that retires two
+                first = block.FastOps;
+                end = first + block.FastCount;
+                tail = block.Count - block.FastCount;
+            }
+            else
+            {
+                first = block.Ops;
+                end = first + (int)remaining;
+                tail = 0;
+            }
+            _curFirst = first;
             Op* op = first;
-            Op* end = op + (remaining < (ulong)block.Count ? (int)remaining : block.Count);
             do
             {
                 _curOp = op;
@@ -110,8 +126,8 @@ public sealed unsafe partial class Cpu
                 op++;
             }
             while (!_stop && op < end);
+            _retired += (ulong)(op - first) + (op == end ? (ulong)tail : 0);
             _curOp = null;
-            _retired += (ulong)(op - first);
             if (_stop)
             {
                 return;
@@ -128,7 +144,7 @@ public sealed unsafe partial class Cpu
             return _eip; // the fetch (block lookup) faulted
         }
         uint eip = _curOp->Eip;
-        _retired += (ulong)(_curOp - _curBlock!.Ops);
+        _retired += (ulong)(_curOp - _curFirst);
         _curOp = null;
         return eip;
     }

@@ -1,4 +1,5 @@
 using Iced.Intel;
+using LguestActors.Cpu.Execute;
 
 namespace LguestActors.Cpu.Decode;
 
@@ -61,7 +62,7 @@ internal sealed unsafe class FetchReader : CodeReader
 /// end of its page, or after 64 instructions. An instruction that straddles a page boundary is
 /// the last of its block, so a block's bytes live on at most two physical pages.
 /// </summary>
-internal sealed class BlockDecoder
+internal sealed unsafe class BlockDecoder
 {
     public const int MaxOps = 64;
 
@@ -85,6 +86,9 @@ internal sealed class BlockDecoder
         _decoder.IP = eip;
         uint startPage = eip & 0xFFFFF000;
         int n = 0;
+        Mnemonic prev = Mnemonic.INVALID;
+        Mnemonic last = Mnemonic.INVALID;
+        bool lastIsJcc = false;
         while (true)
         {
             uint ip = (uint)_decoder.IP;
@@ -106,6 +110,9 @@ internal sealed class BlockDecoder
             op = default;
             bool ends = Translator.Translate(in instr, ref op);
             n++;
+            prev = last;
+            last = instr.Mnemonic;
+            lastIsJcc = instr.IsJccShortOrNear;
             if (crosses)
             {
                 secondPage = _reader.PagePhys;
@@ -118,6 +125,26 @@ internal sealed class BlockDecoder
         }
         var ops = GC.AllocateArray<Op>(n, pinned: true);
         Array.Copy(_scratch, ops, n);
-        return new Block(ops, n, eip, physEip, mapEpoch, secondPage);
+        return new Block(ops, n, eip, physEip, mapEpoch, secondPage, lastIsJcc && n >= 2 ? FuseTail(ops, prev) : null);
+    }
+
+    /// <summary>A copy of the block with a closing ALU op + Jcc as one op, or null when they do not fuse.</summary>
+    private static Op[]? FuseTail(Op[] ops, Mnemonic alu)
+    {
+        int n = ops.Length;
+        Op fused = ops[n - 2];
+        ref Op jcc = ref ops[n - 1];
+        var fn = Fused.Select(alu, ref fused, jcc.Cc);
+        if (fn == null)
+        {
+            return null;
+        }
+        fused.Fn = fn;
+        fused.Imm2 = jcc.Imm;  // the branch target
+        fused.Next = jcc.Next; // the fall-through, which the run loop stores as EIP
+        var fast = GC.AllocateArray<Op>(n - 1, pinned: true);
+        Array.Copy(ops, fast, n - 2);
+        fast[n - 2] = fused;
+        return fast;
     }
 }

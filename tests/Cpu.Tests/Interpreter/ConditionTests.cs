@@ -10,22 +10,29 @@ public sealed class ConditionTests
 {
     private static readonly uint[] Values = [0, 1, 2, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0x12345678, 0xFFFFFF80];
 
-    public static TheoryData<string, int> Cases()
+    public static TheoryData<string, int, bool> Cases()
     {
-        var data = new TheoryData<string, int>();
+        var data = new TheoryData<string, int, bool>();
         foreach (string op in new[] { "cmp", "sub", "test", "and", "add", "inc", "dec", "neg" })
         {
             foreach (int size in new[] { 1, 2, 4 })
             {
-                data.Add(op, size);
+                data.Add(op, size, false);
+                data.Add(op, size, true);
             }
+        }
+        foreach (string op in new[] { "cmp-imm", "cmp-mem", "test-imm", "sub-mem", "add-imm" })
+        {
+            data.Add(op, 4, true);
         }
         return data;
     }
 
+    // adjacent: the op is right before the Jcc (the pair the decoder fuses) and the flags are
+    // read after the branch, on both paths; otherwise PUSHFD sits between them.
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Jcc_after_a_flag_setting_op_agrees_with_the_materialised_eflags(string op, int size)
+    public void Jcc_after_a_flag_setting_op_agrees_with_the_materialised_eflags(string op, int size, bool adjacent)
     {
         var g = new TestGuest();
         for (int cc = 0; cc < 16; cc++)
@@ -33,13 +40,27 @@ public sealed class ConditionTests
             g.Load(TestGuest.CodeBase + (uint)(cc * 0x100), a =>
             {
                 Label taken = a.CreateLabel();
+                a.mov(__dword_ptr[TestGuest.DataBase], ebx);
                 Emit(a, op, size);
-                a.pushfd();
-                a.pop(edx);
+                if (!adjacent)
+                {
+                    a.pushfd();
+                    a.pop(edx);
+                }
                 EmitJcc(a, cc, taken);
+                if (adjacent)
+                {
+                    a.pushfd();
+                    a.pop(edx);
+                }
                 a.mov(ecx, 0);
                 a.hlt();
                 a.Label(ref taken);
+                if (adjacent)
+                {
+                    a.pushfd();
+                    a.pop(edx);
+                }
                 a.mov(ecx, 1);
                 a.hlt();
             });
@@ -67,6 +88,11 @@ public sealed class ConditionTests
         switch (size, op)
         {
             case (4, "cmp"): a.cmp(eax, ebx); break;
+            case (4, "cmp-imm"): a.cmp(eax, 0x80); break;
+            case (4, "cmp-mem"): a.cmp(eax, __dword_ptr[TestGuest.DataBase]); break;
+            case (4, "test-imm"): a.test(eax, 0x80000001); break;
+            case (4, "sub-mem"): a.sub(eax, __dword_ptr[TestGuest.DataBase]); break;
+            case (4, "add-imm"): a.add(eax, 0x7FFFFFFF); break;
             case (4, "sub"): a.sub(eax, ebx); break;
             case (4, "test"): a.test(eax, ebx); break;
             case (4, "and"): a.and(eax, ebx); break;
@@ -171,5 +197,35 @@ public sealed class ConditionTests
         g.RunToHalt();
         Assert.Equal(4u, g.Cpu.Eax);
         Assert.Equal(5ul, g.Cpu.Retired);
+    }
+
+    [Fact]
+    public void A_budget_that_ends_between_a_compare_and_its_branch_stops_between_them()
+    {
+        var g = new TestGuest();
+        g.LoadCode(a =>
+        {
+            Label taken = a.CreateLabel();
+            a.mov(eax, 7);       // 5 bytes
+            a.cmp(eax, 7);       // 5 bytes (Iced picks 3D id)
+            a.je(taken);
+            a.mov(ebx, 1);
+            a.hlt();
+            a.Label(ref taken);
+            a.mov(ebx, 2);
+            a.hlt();
+        });
+        RunExit exit = g.Cpu.Run(2);
+        Assert.Equal(2, exit.Executed);
+        Assert.Equal(TestGuest.CodeBase + 10, g.Cpu.Eip);
+        g.RunToHalt();
+        Assert.Equal(2u, g.Cpu.Ebx);
+        Assert.Equal(5ul, g.Cpu.Retired);
+
+        // and the whole block at once retires the fused pair as two instructions
+        g.Cpu.WakeFromHalt();
+        g.Cpu.Eip = TestGuest.CodeBase;
+        g.RunToHalt();
+        Assert.Equal(10ul, g.Cpu.Retired);
     }
 }
