@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LguestActors.Cpu.Decode;
 using LguestActors.Cpu.Memory;
 
@@ -117,15 +118,7 @@ public sealed unsafe partial class Cpu
                 tail = 0;
             }
             _curFirst = first;
-            Op* op = first;
-            do
-            {
-                _curOp = op;
-                _eip = op->Next;
-                op->Fn(this, ref *op);
-                op++;
-            }
-            while (!_stop && op < end);
+            Op* op = RunOps(first, end);
             _retired += (ulong)(op - first) + (op == end ? (ulong)tail : 0);
             _curOp = null;
             if (_stop)
@@ -134,6 +127,22 @@ public sealed unsafe partial class Cpu
             }
         }
         while (_retired < limit);
+    }
+
+    // The per-instruction loop on its own, so the JIT keeps op and end in callee-saved registers
+    // across the handler call instead of spilling them (RunBlocks has too many live values).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Op* RunOps(Op* op, Op* end)
+    {
+        do
+        {
+            _curOp = op;
+            _eip = op->Next;
+            op->Fn(this, ref *op);
+            op++;
+        }
+        while (!_stop && op < end);
+        return op;
     }
 
     /// <summary>After a fault: retires the block's instructions before the faulting one and returns its EIP.</summary>
