@@ -137,11 +137,16 @@ public sealed unsafe partial class Cpu
         do
         {
             _curOp = op;
-            _eip = op->Next;
             op->Fn(this, ref *op);
             op++;
         }
         while (!_stop && op < end);
+        // EIP is written once per block: by a branch, or here after a straight-line op.
+        Op* last = op - 1;
+        if (last->SetsEip == 0)
+        {
+            _eip = last->Next;
+        }
         return op;
     }
 

@@ -141,7 +141,8 @@ internal sealed unsafe class BlockDecoder
         }
         fused.Fn = fn;
         fused.Imm2 = jcc.Imm;  // the branch target
-        fused.Next = jcc.Next; // the fall-through, which the run loop stores as EIP
+        fused.Next = jcc.Next; // the fall-through
+        fused.SetsEip = 1;
         var fast = GC.AllocateArray<Op>(n - 1, pinned: true);
         Array.Copy(ops, fast, n - 2);
         fast[n - 2] = fused;

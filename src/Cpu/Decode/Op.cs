@@ -41,6 +41,9 @@ internal unsafe struct Op
     public byte Rep;
 
     public ushort Code;
+
+    /// <summary>1 when the handler always writes EIP (branches, calls, INT); otherwise the run loop sets EIP to <see cref="Next"/> when it leaves the block after this op.</summary>
+    public byte SetsEip;
 }
 
 internal static class Kind

@@ -69,10 +69,7 @@ internal static unsafe class Fused
         {
             c.R[o.R0] = r;
         }
-        if (c.CondFast(TC.Cc))
-        {
-            c._eip = o.Imm2;
-        }
+        c._eip = c.CondFast(TC.Cc) ? o.Imm2 : o.Next;
     }
 
     private static void RI<T, TC>(Cpu c, ref Op o)
@@ -84,10 +81,7 @@ internal static unsafe class Fused
         {
             c.R[o.R0] = r;
         }
-        if (c.CondFast(TC.Cc))
-        {
-            c._eip = o.Imm2;
-        }
+        c._eip = c.CondFast(TC.Cc) ? o.Imm2 : o.Next;
     }
 
     private static void RM<T, TC>(Cpu c, ref Op o)
@@ -99,9 +93,6 @@ internal static unsafe class Fused
         {
             c.R[o.R0] = r;
         }
-        if (c.CondFast(TC.Cc))
-        {
-            c._eip = o.Imm2;
-        }
+        c._eip = c.CondFast(TC.Cc) ? o.Imm2 : o.Next;
     }
 }

@@ -74,19 +74,21 @@ internal static unsafe class SystemOps
     {
         if ((o.Imm & 0xFF) == Hypercalls.TrapEntryVector)
         {
+            c._eip = o.Next;
             c.RequestHypercall();
             return;
         }
-        c.Deliver((int)(o.Imm & 0xFF), false, 0, c._eip);
+        c.Deliver((int)(o.Imm & 0xFF), false, 0, o.Next);
     }
 
-    public static void Int3(Cpu c, ref Op o) => c.Deliver(Vectors.Breakpoint, false, 0, c._eip);
+    public static void Int3(Cpu c, ref Op o) => c.Deliver(Vectors.Breakpoint, false, 0, o.Next);
 
     public static void Into(Cpu c, ref Op o)
     {
+        c._eip = o.Next;
         if (c.GetOF())
         {
-            c.Deliver(Vectors.Overflow, false, 0, c._eip);
+            c.Deliver(Vectors.Overflow, false, 0, o.Next);
         }
     }
 
