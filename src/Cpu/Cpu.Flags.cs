@@ -123,7 +123,19 @@ public sealed unsafe partial class Cpu
         return f;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool GetCF()
+    {
+        // INC/DEC read CF; in a loop it was mostly last set by a CMP.
+        if (_lfOp == LazyOp.Sub)
+        {
+            int sh = 32 - 8 * _lfSize;
+            return (_lfA << sh) < (_lfB << sh);
+        }
+        return GetCFSlow();
+    }
+
+    private bool GetCFSlow()
     {
         uint m = SizeMask(_lfSize);
         return _lfOp switch

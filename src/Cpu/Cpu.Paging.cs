@@ -13,22 +13,23 @@ public sealed unsafe partial class Cpu
     // Direct-mapped, keyed by linear page. A tag is (linear page | 1) so 0 is never valid.
     // The write TLB holds only pages that are writable, already dirty and not holding cached
     // code, so a store that hits it needs no further check.
-    private readonly uint[] _rTag = new uint[1 << TlbBits];
-    private readonly uint[] _rPhys = new uint[1 << TlbBits];
-    private readonly uint[] _wTag = new uint[1 << TlbBits];
-    private readonly uint[] _wPhys = new uint[1 << TlbBits];
+    // Pinned, and read through pointers on the hot path: no bounds checks (the index is masked).
+    private readonly TlbEntry[] _rTlbArray = GC.AllocateArray<TlbEntry>(1 << TlbBits, pinned: true);
+    private readonly TlbEntry[] _wTlbArray = GC.AllocateArray<TlbEntry>(1 << TlbBits, pinned: true);
+    private readonly TlbEntry* _rTlb;
+    private readonly TlbEntry* _wTlb;
 
     /// <summary>Bumped on every TLB flush: the decoded-block lookup keyed by linear EIP checks it.</summary>
     internal int _mapEpoch;
 
     internal void FlushTlb()
     {
-        Array.Clear(_rTag);
-        Array.Clear(_wTag);
+        Array.Clear(_rTlbArray);
+        Array.Clear(_wTlbArray);
         _mapEpoch++;
     }
 
-    internal void FlushWriteTlb() => Array.Clear(_wTag);
+    internal void FlushWriteTlb() => Array.Clear(_wTlbArray);
 
     /// <summary>
     /// Walks the page tables. Returns the physical address, or raises #PF with CR2 and the
@@ -132,10 +133,10 @@ public sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal uint Read32(uint la)
     {
-        uint i = (la >> 12) & TlbMask;
-        if (_rTag[i] == ((la & 0xFFFFF000) | 1) && (la & 0xFFF) <= 0xFFC)
+        TlbEntry* e = _rTlb + ((la >> 12) & TlbMask);
+        if (e->Tag == (((la + 3) & 0xFFFFF000) | 1))
         {
-            return Unsafe.ReadUnaligned<uint>(Mem + _rPhys[i] + (la & 0xFFF));
+            return Unsafe.ReadUnaligned<uint>(Mem + e->Phys + (la & 0xFFF));
         }
         return ReadSlow(la, 4);
     }
@@ -143,10 +144,10 @@ public sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal uint Read16(uint la)
     {
-        uint i = (la >> 12) & TlbMask;
-        if (_rTag[i] == ((la & 0xFFFFF000) | 1) && (la & 0xFFF) <= 0xFFE)
+        TlbEntry* e = _rTlb + ((la >> 12) & TlbMask);
+        if (e->Tag == (((la + 1) & 0xFFFFF000) | 1))
         {
-            return Unsafe.ReadUnaligned<ushort>(Mem + _rPhys[i] + (la & 0xFFF));
+            return Unsafe.ReadUnaligned<ushort>(Mem + e->Phys + (la & 0xFFF));
         }
         return ReadSlow(la, 2);
     }
@@ -154,10 +155,10 @@ public sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal uint Read8(uint la)
     {
-        uint i = (la >> 12) & TlbMask;
-        if (_rTag[i] == ((la & 0xFFFFF000) | 1))
+        TlbEntry* e = _rTlb + ((la >> 12) & TlbMask);
+        if (e->Tag == ((la & 0xFFFFF000) | 1))
         {
-            return Mem[_rPhys[i] + (la & 0xFFF)];
+            return Mem[e->Phys + (la & 0xFFF)];
         }
         return ReadSlow(la, 1);
     }
@@ -165,10 +166,10 @@ public sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Write32(uint la, uint value)
     {
-        uint i = (la >> 12) & TlbMask;
-        if (_wTag[i] == ((la & 0xFFFFF000) | 1) && (la & 0xFFF) <= 0xFFC)
+        TlbEntry* e = _wTlb + ((la >> 12) & TlbMask);
+        if (e->Tag == (((la + 3) & 0xFFFFF000) | 1))
         {
-            Unsafe.WriteUnaligned(Mem + _wPhys[i] + (la & 0xFFF), value);
+            Unsafe.WriteUnaligned(Mem + e->Phys + (la & 0xFFF), value);
             return;
         }
         WriteSlow(la, value, 4);
@@ -177,10 +178,10 @@ public sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Write16(uint la, uint value)
     {
-        uint i = (la >> 12) & TlbMask;
-        if (_wTag[i] == ((la & 0xFFFFF000) | 1) && (la & 0xFFF) <= 0xFFE)
+        TlbEntry* e = _wTlb + ((la >> 12) & TlbMask);
+        if (e->Tag == (((la + 1) & 0xFFFFF000) | 1))
         {
-            Unsafe.WriteUnaligned(Mem + _wPhys[i] + (la & 0xFFF), (ushort)value);
+            Unsafe.WriteUnaligned(Mem + e->Phys + (la & 0xFFF), (ushort)value);
             return;
         }
         WriteSlow(la, value, 2);
@@ -189,10 +190,10 @@ public sealed unsafe partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Write8(uint la, uint value)
     {
-        uint i = (la >> 12) & TlbMask;
-        if (_wTag[i] == ((la & 0xFFFFF000) | 1))
+        TlbEntry* e = _wTlb + ((la >> 12) & TlbMask);
+        if (e->Tag == ((la & 0xFFFFF000) | 1))
         {
-            Mem[_wPhys[i] + (la & 0xFFF)] = (byte)value;
+            Mem[e->Phys + (la & 0xFFF)] = (byte)value;
             return;
         }
         WriteSlow(la, value, 1);
@@ -218,16 +219,16 @@ public sealed unsafe partial class Cpu
     /// <summary>The physical page base for reading linear page <paramref name="la"/>, filling the read TLB.</summary>
     internal uint ReadPage(uint la)
     {
-        uint i = (la >> 12) & TlbMask;
+        TlbEntry* e = _rTlb + ((la >> 12) & TlbMask);
         uint tag = (la & 0xFFFFF000) | 1;
-        if (_rTag[i] == tag)
+        if (e->Tag == tag)
         {
-            return _rPhys[i];
+            return e->Phys;
         }
         uint page = Translate(la, write: false) & 0xFFFFF000;
         CheckPhys(page, 4096);
-        _rTag[i] = tag;
-        _rPhys[i] = page;
+        e->Tag = tag;
+        e->Phys = page;
         return page;
     }
 
@@ -250,9 +251,9 @@ public sealed unsafe partial class Cpu
         CheckPhys(page, 4096);
         if (!Memory.IsCodePage(page >> 12))
         {
-            uint i = (la >> 12) & TlbMask;
-            _wTag[i] = (la & 0xFFFFF000) | 1;
-            _wPhys[i] = page;
+            TlbEntry* e = _wTlb + ((la >> 12) & TlbMask);
+            e->Tag = (la & 0xFFFFF000) | 1;
+            e->Phys = page;
         }
         return page;
     }
@@ -284,4 +285,11 @@ public sealed unsafe partial class Cpu
             Mem[pa] = (byte)(value >> (8 * b));
         }
     }
+}
+
+/// <summary>One software-TLB entry: tag (linear page | 1; 0 is never valid) and physical page.</summary>
+internal struct TlbEntry
+{
+    public uint Tag;
+    public uint Phys;
 }

@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using LguestActors.Cpu.Decode;
+using LguestActors.Cpu.Memory;
 
 namespace LguestActors.Cpu;
 
@@ -20,6 +22,12 @@ public sealed unsafe partial class Cpu
     internal bool _stop;
     internal ExitReason? _exit;
 
+    // The first op of the block being run and the op in it (null between blocks), for faults
+    // and RetiredNow. A pointer, not the Block, so setting it costs no GC write barrier; the
+    // block stays referenced by _blocks while it runs.
+    private Op* _curFirst;
+    internal Op* _curOp;
+
     public RunExit Run(long budget)
     {
         if (Fault != null)
@@ -36,34 +44,31 @@ public sealed unsafe partial class Cpu
         {
             try
             {
-                _curEip = _eip;
-                if (Memory.CodeEpoch != _seenCodeEpoch)
-                {
-                    DrainDirtyCode();
-                }
-                ExecuteBlock(LookupBlock(_eip), limit - _retired);
+                RunBlocks(limit);
             }
             catch (GuestTrap trap)
             {
                 // A fault: the instruction did not complete, so the frame holds its own EIP.
+                uint faultEip = RetireUpToFault();
                 _stop = false;
                 _exit = null;
-                _eip = _curEip;
+                _eip = faultEip;
                 try
                 {
-                    Deliver(trap.Vector, Vectors.HasErrorCode(trap.Vector), trap.ErrorCode, _curEip);
+                    Deliver(trap.Vector, Vectors.HasErrorCode(trap.Vector), trap.ErrorCode, faultEip);
                 }
                 catch (FatalGuestException fatal)
                 {
-                    SetFatal(fatal.Message, _curEip);
+                    SetFatal(fatal.Message, faultEip);
                     return new RunExit(ExitReason.Fault, (long)(_retired - start));
                 }
             }
             catch (FatalGuestException fatal)
             {
+                uint faultEip = RetireUpToFault();
                 _stop = false;
                 _exit = null;
-                SetFatal(fatal.Message, _curEip);
+                SetFatal(fatal.Message, faultEip);
                 return new RunExit(ExitReason.Fault, (long)(_retired - start));
             }
             if (_stop)
@@ -79,23 +84,83 @@ public sealed unsafe partial class Cpu
         return new RunExit(ExitReason.BudgetSpent, (long)(_retired - start));
     }
 
-    private void ExecuteBlock(Block block, ulong remaining)
+    /// <summary>Guest instructions retired, exact even in the middle of a block (RDTSC reads it).</summary>
+    internal ulong RetiredNow => _curOp == null ? _retired : _retired + (ulong)(_curOp - _curFirst);
+
+    // Block after block until the budget is spent or a handler stops: no try region, no return
+    // to Run per block. _retired advances once per block; _curOp says where a fault struck.
+    private void RunBlocks(ulong limit)
     {
-        Op* op = block.Ops;
-        Op* end = op + (remaining < (ulong)block.Count ? (int)remaining : block.Count);
+        GuestMemory memory = Memory;
         do
         {
-            _curEip = op->Eip;
-            _eip = op->Next;
-            op->Fn(this, ref *op);
-            _retired++;
+            _curOp = null;
+            if (memory.CodeEpoch != _seenCodeEpoch)
+            {
+                DrainDirtyCode();
+            }
+            Block block = LookupBlock(_eip);
+            ulong remaining = limit - _retired;
+            Op* first;
+            Op* end;
+            int tail;
+            if (remaining >= (ulong)block.Count)
+            {
+                // the whole block: fused pairs (CMP+Jcc) run as one op that retires two
+                first = block.FastOps;
+                end = first + block.FastCount;
+                tail = block.Count - block.FastCount;
+            }
+            else
+            {
+                first = block.Ops;
+                end = first + (int)remaining;
+                tail = 0;
+            }
+            _curFirst = first;
+            Op* op = RunOps(first, end);
+            _retired += (ulong)(op - first) + (op == end ? (ulong)tail : 0);
+            _curOp = null;
             if (_stop)
             {
                 return;
             }
+        }
+        while (_retired < limit);
+    }
+
+    // The per-instruction loop on its own, so the JIT keeps op and end in callee-saved registers
+    // across the handler call instead of spilling them (RunBlocks has too many live values).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Op* RunOps(Op* op, Op* end)
+    {
+        do
+        {
+            _curOp = op;
+            op->Fn(this, ref *op);
             op++;
         }
-        while (op < end);
+        while (!_stop && op < end);
+        // EIP is written once per block: by a branch, or here after a straight-line op.
+        Op* last = op - 1;
+        if (last->SetsEip == 0)
+        {
+            _eip = last->Next;
+        }
+        return op;
+    }
+
+    /// <summary>After a fault: retires the block's instructions before the faulting one and returns its EIP.</summary>
+    private uint RetireUpToFault()
+    {
+        if (_curOp == null)
+        {
+            return _eip; // the fetch (block lookup) faulted
+        }
+        uint eip = _curOp->Eip;
+        _retired += (ulong)(_curOp - _curFirst);
+        _curOp = null;
+        return eip;
     }
 
     private Block LookupBlock(uint eip)
@@ -112,32 +177,53 @@ public sealed unsafe partial class Cpu
     {
         uint pa = ReadPage(eip) + (eip & 0xFFF);
         ulong key = ((ulong)pa << 32) | eip;
-        if (!_blocks.TryGetValue(key, out Block? b))
+        if (!_blocks.TryGetValue(key, out Block? b) || !SecondPageStillMapped(b))
         {
-            uint pfn = pa >> 12;
-            if (!Memory.IsCodePage(pfn))
-            {
-                // Marked before decoding, so a write racing the decode still invalidates; and
-                // no write-TLB entry may bypass the code-page check from now on.
-                Memory.MarkCodePage(pfn);
-                FlushWriteTlb();
-            }
-            b = _decoder.Decode(eip, pa, _mapEpoch, out bool cacheable);
-            if (!cacheable)
-            {
-                b.Valid = false;
-                return b;
-            }
+            b = _decoder.Decode(eip, pa, _mapEpoch);
             _blocks[key] = b;
-            if (!_blocksByPage.TryGetValue(pfn, out List<Block>? list))
+            AddToPage(pa >> 12, b);
+            if (b.SecondPagePhys != Block.OnePage)
             {
-                list = [];
-                _blocksByPage[pfn] = list;
+                AddToPage(b.SecondPagePhys >> 12, b);
             }
-            list.Add(b);
         }
         _fast[(eip ^ (eip >> FastBits)) & FastMask] = b;
         return b;
+    }
+
+    // A block's cache key names only its first page; one whose last instruction runs onto the
+    // next page is reused only while that linear page still maps to the same physical page.
+    private bool SecondPageStillMapped(Block b)
+    {
+        if (b.SecondPagePhys == Block.OnePage)
+        {
+            return true;
+        }
+        uint next = (b.LinearEip & 0xFFFFF000) + 0x1000;
+        return TryWalk(next, false, out uint pa, out _) && (pa & 0xFFFFF000) == b.SecondPagePhys;
+    }
+
+    private void AddToPage(uint pfn, Block b)
+    {
+        if (!_blocksByPage.TryGetValue(pfn, out List<Block>? list))
+        {
+            list = [];
+            _blocksByPage[pfn] = list;
+        }
+        list.Add(b);
+    }
+
+    /// <summary>
+    /// Called by the decoder before it reads a page's bytes: from now on a write to the page (from
+    /// the vCPU or a device) invalidates, and no write-TLB entry may bypass that check.
+    /// </summary>
+    internal void NoteCodePage(uint pfn)
+    {
+        if (!Memory.IsCodePage(pfn))
+        {
+            Memory.MarkCodePage(pfn);
+            FlushWriteTlb();
+        }
     }
 
     private void DrainDirtyCode()

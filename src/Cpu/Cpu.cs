@@ -30,7 +30,6 @@ public sealed unsafe partial class Cpu
     internal readonly uint MemSize;
 
     internal uint _eip;
-    internal uint _curEip;
     internal ulong _retired;
 
     // Selectors as last loaded, in ES CS SS DS FS GS order (Iced's order); only FS/GS bases matter.
@@ -42,6 +41,8 @@ public sealed unsafe partial class Cpu
         Memory = memory;
         R = (uint*)Unsafe.AsPointer(ref _regArray[0]);
         SegBase = (uint*)Unsafe.AsPointer(ref _segArray[0]);
+        _rTlb = (TlbEntry*)Unsafe.AsPointer(ref _rTlbArray[0]);
+        _wTlb = (TlbEntry*)Unsafe.AsPointer(ref _wTlbArray[0]);
         // GuestMemory allocates its array pinned for the life of the VM, so the pointer stays valid.
         Mem = (byte*)Unsafe.AsPointer(ref memory.Bytes[0]);
         MemSize = (uint)memory.Size;

@@ -1,4 +1,5 @@
 using Iced.Intel;
+using LguestActors.Cpu.Execute;
 
 namespace LguestActors.Cpu.Decode;
 
@@ -19,6 +20,9 @@ internal sealed unsafe class FetchReader : CodeReader
     public uint FailError { get; private set; }
 
     public bool FailOutsideMemory { get; private set; }
+
+    /// <summary>Physical base of the page the last byte came from.</summary>
+    public uint PagePhys => _pagePa;
 
     public void Reset(uint la)
     {
@@ -46,6 +50,7 @@ internal sealed unsafe class FetchReader : CodeReader
             }
             _pageLa = _la & 0xFFFFF000;
             _pagePa = pa & 0xFFFFF000;
+            _cpu.NoteCodePage(_pagePa >> 12);
         }
         return _cpu.Mem[_pagePa + (_la++ & 0xFFF)];
     }
@@ -54,9 +59,10 @@ internal sealed unsafe class FetchReader : CodeReader
 /// <summary>
 /// Decodes a basic block with Iced and translates each instruction into an <see cref="Op"/>.
 /// A block ends at any control transfer, at an instruction that may leave the run loop, at the
-/// end of its page (so a block's bytes live on one physical page), or after 64 instructions.
+/// end of its page, or after 64 instructions. An instruction that straddles a page boundary is
+/// the last of its block, so a block's bytes live on at most two physical pages.
 /// </summary>
-internal sealed class BlockDecoder
+internal sealed unsafe class BlockDecoder
 {
     public const int MaxOps = 64;
 
@@ -72,17 +78,17 @@ internal sealed class BlockDecoder
         _decoder = Decoder.Create(32, _reader, 0, DecoderOptions.None);
     }
 
-    /// <summary>
-    /// Decodes the block at linear <paramref name="eip"/>. <paramref name="cacheable"/> is false for
-    /// a lone instruction that straddles two pages (its bytes would need two cache keys).
-    /// </summary>
-    public Block Decode(uint eip, uint physEip, int mapEpoch, out bool cacheable)
+    /// <summary>Decodes the block at linear <paramref name="eip"/> (physical <paramref name="physEip"/>).</summary>
+    public Block Decode(uint eip, uint physEip, int mapEpoch)
     {
-        cacheable = true;
+        uint secondPage = Block.OnePage;
         _reader.Reset(eip);
         _decoder.IP = eip;
         uint startPage = eip & 0xFFFFF000;
         int n = 0;
+        Mnemonic prev = Mnemonic.INVALID;
+        Mnemonic last = Mnemonic.INVALID;
+        bool lastIsJcc = false;
         while (true)
         {
             uint ip = (uint)_decoder.IP;
@@ -100,17 +106,16 @@ internal sealed class BlockDecoder
                 break;
             }
             bool crosses = ((ip + (uint)instr.Length - 1) & 0xFFFFF000) != startPage;
-            if (crosses && n > 0)
-            {
-                break;
-            }
             ref Op op = ref _scratch[n];
             op = default;
             bool ends = Translator.Translate(in instr, ref op);
             n++;
+            prev = last;
+            last = instr.Mnemonic;
+            lastIsJcc = instr.IsJccShortOrNear;
             if (crosses)
             {
-                cacheable = false;
+                secondPage = _reader.PagePhys;
                 break;
             }
             if (ends || n == MaxOps || (instr.NextIP32 & 0xFFF) == 0)
@@ -120,6 +125,27 @@ internal sealed class BlockDecoder
         }
         var ops = GC.AllocateArray<Op>(n, pinned: true);
         Array.Copy(_scratch, ops, n);
-        return new Block(ops, n, eip, physEip, mapEpoch);
+        return new Block(ops, n, eip, physEip, mapEpoch, secondPage, lastIsJcc && n >= 2 ? FuseTail(ops, prev) : null);
+    }
+
+    /// <summary>A copy of the block with a closing ALU op + Jcc as one op, or null when they do not fuse.</summary>
+    private static Op[]? FuseTail(Op[] ops, Mnemonic alu)
+    {
+        int n = ops.Length;
+        Op fused = ops[n - 2];
+        ref Op jcc = ref ops[n - 1];
+        var fn = Fused.Select(alu, ref fused, jcc.Cc);
+        if (fn == null)
+        {
+            return null;
+        }
+        fused.Fn = fn;
+        fused.Imm2 = jcc.Imm;  // the branch target
+        fused.Next = jcc.Next; // the fall-through
+        fused.SetsEip = 1;
+        var fast = GC.AllocateArray<Op>(n - 1, pinned: true);
+        Array.Copy(ops, fast, n - 2);
+        fast[n - 2] = fused;
+        return fast;
     }
 }

@@ -41,6 +41,9 @@ internal unsafe struct Op
     public byte Rep;
 
     public ushort Code;
+
+    /// <summary>1 when the handler always writes EIP (branches, calls, INT); otherwise the run loop sets EIP to <see cref="Next"/> when it leaves the block after this op.</summary>
+    public byte SetsEip;
 }
 
 internal static class Kind
@@ -55,28 +58,49 @@ internal static class Kind
 internal sealed unsafe class Block
 {
     private readonly Op[] _ops;
+    private readonly Op[] _fastOps;
 
-    public Block(Op[] ops, int count, uint linearEip, uint physEip, int mapEpoch)
+    /// <summary><see cref="SecondPagePhys"/> of a block that lies on one page (not page-aligned, so no page's).</summary>
+    public const uint OnePage = 1;
+
+    /// <param name="fastOps">The same instructions with the last pair fused into one op (null: none).</param>
+    public Block(Op[] ops, int count, uint linearEip, uint physEip, int mapEpoch, uint secondPagePhys, Op[]? fastOps)
     {
         _ops = ops;
+        _fastOps = fastOps ?? ops;
         Ops = (Op*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref ops[0]);
+        FastOps = (Op*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _fastOps[0]);
         Count = count;
+        FastCount = fastOps?.Length ?? count;
         LinearEip = linearEip;
         PhysEip = physEip;
         MapEpoch = mapEpoch;
+        SecondPagePhys = secondPagePhys;
         Valid = true;
     }
 
     /// <summary>The ops, in a pinned array (allocated with GC.AllocateArray pinned).</summary>
     public Op* Ops { get; }
 
+    /// <summary>Instructions in the block (each retires one).</summary>
     public int Count { get; }
+
+    /// <summary>
+    /// The ops to run when the whole block fits the budget: <see cref="Ops"/> with a closing
+    /// CMP/TEST + Jcc fused into one op (<see cref="FastCount"/> = Count - 1), or Ops itself.
+    /// </summary>
+    public Op* FastOps { get; }
+
+    public int FastCount { get; }
 
     public uint LinearEip { get; }
 
     public uint PhysEip { get; }
 
     public int MapEpoch { get; }
+
+    /// <summary>The physical page its last instruction runs into, or <see cref="OnePage"/>.</summary>
+    public uint SecondPagePhys { get; }
 
     public bool Valid { get; set; }
 

@@ -25,6 +25,7 @@ internal static unsafe class Translator
         }
         bool ends = i.FlowControl != FlowControl.Next;
         o.Fn = Select(in i, ref o, ref ends);
+        o.SetsEip = WritesEip(in i) ? (byte)1 : (byte)0;
         if (o.Fn == null)
         {
             o.Fn = &SystemOps.Ud;
@@ -152,7 +153,7 @@ internal static unsafe class Translator
             o.Cc = (byte)(i.ConditionCode - 1);
             if (i.IsJccShortOrNear)
             {
-                return &Control.Jcc;
+                return Control.SelectJcc(o.Cc);
             }
             if (i.Mnemonic is Mnemonic.Loope or Mnemonic.Loopne)
             {
@@ -176,7 +177,7 @@ internal static unsafe class Translator
             Mnemonic.Neg => &Alu.Neg,
             Mnemonic.Not => &Alu.Not,
             Mnemonic.Mov => Moves.SelectMov(in i, ref o),
-            Mnemonic.Movzx => &Moves.Movzx,
+            Mnemonic.Movzx => Moves.SelectMovzx(ref o),
             Mnemonic.Movsx => &Moves.Movsx,
             Mnemonic.Lea => Moves.SelectLea(ref o),
             Mnemonic.Xchg => &Moves.Xchg,
@@ -258,6 +259,11 @@ internal static unsafe class Translator
             _ => null,
         };
     }
+
+    // The handlers that set EIP on every path (taken or not): the run loop leaves EIP to them.
+    private static bool WritesEip(in Instruction i) =>
+        i.IsJccShortOrNear || i.Mnemonic is Mnemonic.Jmp or Mnemonic.Call or Mnemonic.Ret or Mnemonic.Loop or Mnemonic.Loope
+            or Mnemonic.Loopne or Mnemonic.Jecxz or Mnemonic.Jcxz or Mnemonic.Int or Mnemonic.Int3 or Mnemonic.Into or Mnemonic.Iretd;
 
     private static delegate*<Cpu, ref Op, void> End(ref bool ends, delegate*<Cpu, ref Op, void> fn)
     {

@@ -40,10 +40,11 @@ internal static unsafe class Moves
                     _ => &MovRM32,
                 };
             }
-            if (o.K1 == Kind.Reg)
-            {
-                return &MovMR32;
-            }
+            return o.K1 == Kind.Reg ? &MovMR32 : &MovMI32;
+        }
+        if (o.Size == 1 && o.K0 == Kind.Mem)
+        {
+            return o.K1 == Kind.Reg ? &MovMR8 : o.K1 == Kind.Imm ? &MovMI8 : &Mov;
         }
         return &Mov;
     }
@@ -62,11 +63,30 @@ internal static unsafe class Moves
 
     private static void MovMR32(Cpu c, ref Op o) => c.Write32(c.Ea(ref o), c.R[o.R1]);
 
+    private static void MovMI32(Cpu c, ref Op o) => c.Write32(c.Ea(ref o), o.Imm);
+
+    private static void MovMR8(Cpu c, ref Op o) => c.Write8(c.Ea(ref o), c.GetReg(o.R1, 1));
+
+    private static void MovMI8(Cpu c, ref Op o) => c.Write8(c.Ea(ref o), o.Imm);
+
     private static void Mov(Cpu c, ref Op o) => c.WriteOp0(ref o, c.ReadOp1(ref o));
 
     private static void Lea32(Cpu c, ref Op o) => c.R[o.R0] = c.R[o.Base] + (c.R[o.Index] << o.Scale) + o.Disp;
 
     private static void Lea(Cpu c, ref Op o) => c.SetReg(o.R0, o.Size, c.R[o.Base] + (c.R[o.Index] << o.Scale) + o.Disp);
+
+    public static delegate*<Cpu, ref Op, void> SelectMovzx(ref Op o)
+    {
+        if (o.Size == 4 && o.K1 == Kind.Mem)
+        {
+            return o.Size1 == 1 ? &MovzxRM8 : &MovzxRM16;
+        }
+        return &Movzx;
+    }
+
+    private static void MovzxRM8(Cpu c, ref Op o) => c.R[o.R0] = c.Read8(c.Ea(ref o));
+
+    private static void MovzxRM16(Cpu c, ref Op o) => c.R[o.R0] = c.Read16(c.Ea(ref o));
 
     public static void Movzx(Cpu c, ref Op o) => c.SetReg(o.R0, o.Size, c.ReadOp1(ref o));
 

@@ -61,7 +61,7 @@ internal static unsafe class SystemOps
     // The virtual TSC counts retired instructions: 1 GHz virtual, see Cpu.VirtualTscKhz.
     public static void Rdtsc(Cpu c, ref Op o)
     {
-        ulong tsc = c._retired;
+        ulong tsc = c.RetiredNow;
         c.R[0] = (uint)tsc;
         c.R[2] = (uint)(tsc >> 32);
     }
@@ -74,19 +74,21 @@ internal static unsafe class SystemOps
     {
         if ((o.Imm & 0xFF) == Hypercalls.TrapEntryVector)
         {
+            c._eip = o.Next;
             c.RequestHypercall();
             return;
         }
-        c.Deliver((int)(o.Imm & 0xFF), false, 0, c._eip);
+        c.Deliver((int)(o.Imm & 0xFF), false, 0, o.Next);
     }
 
-    public static void Int3(Cpu c, ref Op o) => c.Deliver(Vectors.Breakpoint, false, 0, c._eip);
+    public static void Int3(Cpu c, ref Op o) => c.Deliver(Vectors.Breakpoint, false, 0, o.Next);
 
     public static void Into(Cpu c, ref Op o)
     {
+        c._eip = o.Next;
         if (c.GetOF())
         {
-            c.Deliver(Vectors.Overflow, false, 0, c._eip);
+            c.Deliver(Vectors.Overflow, false, 0, o.Next);
         }
     }
 
