@@ -34,6 +34,10 @@ internal static class LguestHost
         ArgumentNullException.ThrowIfNull(env);
         try
         {
+            if (args.Count > 0 && args[0] == Experiments.ExperimentCommand.Name)
+            {
+                return await Experiments.ExperimentCommand.RunAsync(args.Skip(1).ToList(), env).ConfigureAwait(false);
+            }
             switch (LaunchOptions.Parse(args))
             {
                 case HostCommand.ShowHelp:

@@ -73,13 +73,13 @@ public sealed partial class GuestSupervisor
             var props = DeviceCatalog.PropsOf(devices[i], _memory, _transports[i], interrupts, faults.ForDevice(name), out _states[i]);
             _devices[i] = Context.ActorOf(props, name);
             _kickTargets[i] = links ? Context.ActorOf(FaultLink.ForKicks(_devices[i], name, faults), $"{name}-kick-link") : _devices[i];
-            _budgets[i] = new RestartBudget(_options.Supervision.MaxRestarts, _options.Supervision.Within);
+            _budgets[i] = new RestartBudget(_config.Supervision.MaxRestarts, _config.Supervision.Within);
             var queues = DeviceCatalog.WatchedQueuesOf(devices[i]).Select(q => (q, _devicePage.Devices[i].QueueSetups[q])).ToList();
             watched.Add(new WatchedDevice(name, _devices[i], _states[i], queues));
         }
-        if (_options.Supervision.WatchdogEnabled && devices.Count > 0)
+        if (_config.Supervision.WatchdogEnabled && devices.Count > 0)
         {
-            Context.ActorOf(DeviceWatchdog.Props(_memory, watched, _interrupts, _options.Supervision), "watchdog");
+            Context.ActorOf(DeviceWatchdog.Props(_memory, watched, _interrupts, _config.Supervision), "watchdog");
         }
     }
 }

@@ -173,7 +173,7 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
         _transports[i].SignalFailed();
         _vcpu.Tell(new UnregisterKicks(_kickTargets[i]), Self);
         _log.Error("vm {0}: device {1} failed {2} times within {3}; FAILED to the guest (last: {4})",
-            _config.Name, gaveUp.Device.Path.Name, _options.Supervision.MaxRestarts + 1, _options.Supervision.Within, gaveUp.Reason);
+            _config.Name, gaveUp.Device.Path.Name, _config.Supervision.MaxRestarts + 1, _config.Supervision.Within, gaveUp.Reason);
     }
 
     private sealed record DeviceGaveUp(IActorRef Device, string Reason);

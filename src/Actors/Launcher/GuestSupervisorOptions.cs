@@ -1,4 +1,3 @@
-using LguestActors.Actors.Supervision;
 using LguestActors.Actors.Vcpu;
 using LguestActors.Cpu.Loader;
 using LguestActors.Cpu.Memory;
@@ -10,9 +9,6 @@ namespace LguestActors.Actors.Launcher;
 /// <param name="LoadKernel">Loads the kernel image into RAM: (memory, image, ramSize) → entry and extent.</param>
 public sealed record GuestSupervisorOptions(VcpuOptions Vcpu, Func<GuestMemory, ReadOnlyMemory<byte>, ulong, Elf32Image> LoadKernel)
 {
-    /// <summary>Restart budget and watchdog for the devices (config: lguest.devices.supervision).</summary>
-    public DeviceSupervision Supervision { get; init; } = DeviceSupervision.Default;
-
     public static GuestSupervisorOptions Default { get; } =
         new(VcpuOptions.Default, (memory, image, ramSize) => Elf32Loader.Load(memory, image.Span, ramSize));
 }

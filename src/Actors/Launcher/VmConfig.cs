@@ -1,5 +1,6 @@
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Faults;
+using LguestActors.Actors.Supervision;
 using LguestActors.Actors.Protocol;
 
 namespace LguestActors.Actors.Launcher;
@@ -19,6 +20,9 @@ public sealed record VmConfig(
 {
     /// <summary>Faults to inject into this VM's devices and links (experiments and tests); none by default.</summary>
     public FaultInjector Faults { get; init; } = FaultInjector.None;
+
+    /// <summary>Restart budget and watchdog for this VM's devices (config: lguest.devices.supervision).</summary>
+    public DeviceSupervision Supervision { get; init; } = DeviceSupervision.Default;
 }
 
 /// <summary>One device of a VM's configuration.</summary>

@@ -32,13 +32,11 @@ public sealed class ConsoleRecoveryTests : TestKit
             {
                 CpuFactory = memory => new ScriptedCpu(memory).Hypercall(Hypercalls.LguestInit, 0x8000).Sti(),
             },
-            (_, _, _) => new Elf32Image(Entry, Entry, Entry + 0x1000))
-        {
-            Supervision = supervision ?? DeviceSupervision.Default with { WatchdogInterval = TimeSpan.FromMilliseconds(50) },
-        };
+            (_, _, _) => new Elf32Image(Entry, Entry, Entry + 0x1000));
         var config = new VmConfig("faults", Ram, new byte[] { 0x7f }, "", [new ConsoleConfig(_backend)])
         {
             Faults = injector ?? new FaultInjector(plan),
+            Supervision = supervision ?? DeviceSupervision.Default with { WatchdogInterval = TimeSpan.FromMilliseconds(50) },
         };
         return Sys.ActorOf(GuestSupervisor.Props(config, CreateTestProbe().Ref, options));
     }

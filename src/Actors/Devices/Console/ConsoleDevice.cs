@@ -26,6 +26,13 @@ public sealed class ConsoleDevice : ReceiveActor
     private readonly ConsoleDeviceState _state;
     private VirtQueue[]? _queues;
 
+    /// <summary>
+    /// A restarted incarnation finishes its predecessor's chains before it takes new ones, whatever
+    /// message comes first (kicks queued while it was down come before FinishInFlight): otherwise
+    /// output taken later would be printed before output taken earlier.
+    /// </summary>
+    private bool _mustFinishInFlight;
+
     public ConsoleDevice(GuestMemory memory, IVirtioTransport transport, IActorRef interrupts, IConsoleBackend backend, ConsoleDeviceState state)
     {
         _memory = memory;
@@ -36,6 +43,7 @@ public sealed class ConsoleDevice : ReceiveActor
         if (_state.Virtio.Started && !_state.Virtio.Failed)
         {
             _queues = BuildQueues(_state.Virtio.Features); // a restart: carry on where the last incarnation stopped
+            _mustFinishInFlight = true;
         }
 
         Receive<StartDevice>(OnStart);
@@ -44,7 +52,7 @@ public sealed class ConsoleDevice : ReceiveActor
         Receive<ConsoleInput>(OnInput);
         Receive<ConsoleInputClosed>(_ => _log.Info("console input closed"));
         Receive<ConsoleOutput>(o => _backend.Write(o.Bytes.Span));
-        Receive<FinishInFlight>(_ => Guarded(ReceiveQueue, FinishInFlightChains));
+        Receive<FinishInFlight>(_ => FinishInFlightFirst());
     }
 
     /// <summary>Features the console offers: the ring features the shared engine implements.</summary>
@@ -146,6 +154,10 @@ public sealed class ConsoleDevice : ReceiveActor
             _log.Warning("console: kick of queue {0}, which does not exist", queue);
             return;
         }
+        if (FinishInFlightFirst())
+        {
+            return; // finishing rescans both queues
+        }
         var queues = _queues;
         Guarded(queue, () =>
         {
@@ -158,6 +170,17 @@ public sealed class ConsoleDevice : ReceiveActor
                 DeliverInput(queues[ReceiveQueue]);
             }
         });
+    }
+
+    private bool FinishInFlightFirst()
+    {
+        if (!_mustFinishInFlight)
+        {
+            return false;
+        }
+        _mustFinishInFlight = false;
+        Guarded(ReceiveQueue, FinishInFlightChains);
+        return true;
     }
 
     /// <summary>Runs queue work; a guest that broke the ring rules fails the device instead of the actor.</summary>

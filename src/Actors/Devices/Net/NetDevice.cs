@@ -34,6 +34,9 @@ public sealed class NetDevice : ReceiveActor
     private VirtQueue[]? _queues;
     private bool _flushScheduled;
 
+    /// <summary>A restarted incarnation finishes its predecessor's chains before it takes new ones (frames keep their order).</summary>
+    private bool _mustFinishInFlight;
+
     public NetDevice(GuestMemory memory, IVirtioTransport transport, IActorRef interrupts, INetBackend backend, MacAddress mac, NetDeviceState state)
     {
         _memory = memory;
@@ -45,6 +48,7 @@ public sealed class NetDevice : ReceiveActor
         if (_state.Virtio.Started && !_state.Virtio.Failed)
         {
             _queues = BuildQueues(_state.Virtio.Features); // a restart: carry on where the last incarnation stopped
+            _mustFinishInFlight = true;
         }
 
         Receive<NetFrameIn>(OnFrame);
@@ -53,7 +57,7 @@ public sealed class NetDevice : ReceiveActor
         Receive<StartDevice>(OnStart);
         Receive<ResetDevice>(_ => OnReset());
         Receive<GetNetStats>(_ => Sender.Tell(Stats()));
-        Receive<FinishNetInFlight>(_ => Guarded(TransmitQueue, FinishInFlightChains));
+        Receive<FinishNetInFlight>(_ => FinishInFlightFirst());
         Receive<Network.PortAttached>(_ => { });
     }
 
@@ -144,6 +148,10 @@ public sealed class NetDevice : ReceiveActor
             _log.Warning("net: kick of queue {0}, which does not exist", queue);
             return;
         }
+        if (FinishInFlightFirst())
+        {
+            return; // finishing rescans the transmit queue
+        }
         // A receive kick only says "more buffers": frames that found none were already dropped.
         if (queue == TransmitQueue)
         {
@@ -164,6 +172,12 @@ public sealed class NetDevice : ReceiveActor
         if (frame.Length > EthernetFrame.MaxSize)
         {
             _state.RxDroppedOversize++;
+            return;
+        }
+        FinishInFlightFirst();
+        if (_queues is null || _state.Virtio.Failed)
+        {
+            _state.RxDroppedNoBuffer++;
             return;
         }
         var rx = _queues[ReceiveQueue];
@@ -251,6 +265,17 @@ public sealed class NetDevice : ReceiveActor
         _state.TxBytes += frame.Length;
         _backend.Send(Self, frame);
         return 0;
+    }
+
+    private bool FinishInFlightFirst()
+    {
+        if (!_mustFinishInFlight)
+        {
+            return false;
+        }
+        _mustFinishInFlight = false;
+        Guarded(TransmitQueue, FinishInFlightChains);
+        return true;
     }
 
     /// <summary>Runs queue work; a guest that broke the ring rules fails the device instead of the actor.</summary>

@@ -88,7 +88,7 @@ public sealed class VirtQueue
     /// The guest may not touch a chain's descriptors until it is used, so they still hold.
     /// </summary>
     public IReadOnlyList<DescriptorChain> InFlightChains() =>
-        State.InFlight.Order().Select(Walk).ToList();
+        State.InFlightInTakeOrder.Select(Walk).ToList();
 
     /// <summary>Returns a chain to the guest: the used entry, then used.idx with release.</summary>
     public void Complete(ushort head, uint writtenLength)

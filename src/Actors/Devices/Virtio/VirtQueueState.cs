@@ -9,7 +9,9 @@ namespace LguestActors.Actors.Devices.Virtio;
 /// </summary>
 public sealed class VirtQueueState
 {
-    private readonly HashSet<ushort> _inFlight = [];
+    /// <summary>Head → the order it was taken in, so a restart finishes chains in the guest's order.</summary>
+    private readonly Dictionary<ushort, long> _inFlight = [];
+    private long _taken;
     private readonly Dictionary<ushort, uint> _applied = [];
     private long _progress;
     private int _inFlightCount;
@@ -24,7 +26,10 @@ public sealed class VirtQueueState
     public ushort SignalledUsedIdx { get; internal set; }
 
     /// <summary>Chains taken from the ring and not yet returned to the guest.</summary>
-    public IReadOnlyCollection<ushort> InFlight => _inFlight;
+    public IReadOnlyCollection<ushort> InFlight => _inFlight.Keys;
+
+    /// <summary>The in-flight heads in the order they were taken from the available ring.</summary>
+    public IEnumerable<ushort> InFlightInTakeOrder => _inFlight.OrderBy(p => p.Value).Select(p => p.Key);
 
     /// <summary>
     /// Grows each time a chain is taken or returned. The watchdog reads it from another thread to
@@ -51,7 +56,7 @@ public sealed class VirtQueueState
 
     internal bool TakeHead(ushort head)
     {
-        if (!_inFlight.Add(head))
+        if (!_inFlight.TryAdd(head, _taken++))
         {
             return false;
         }

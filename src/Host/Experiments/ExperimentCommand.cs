@@ -1,0 +1,116 @@
+using System.Globalization;
+using Akka.Configuration;
+using LguestActors.Host.Cli;
+using LguestActors.Host.Configuration;
+
+namespace LguestActors.Host.Experiments;
+
+/// <summary>
+/// <c>lguest-actors experiment FILE [--trials N] [--seed S] [--trial-seed S] [--out DIR]</c>: runs
+/// the file's trials, a line per trial on stderr, writes the report, and exits 0 when every trial
+/// kept every invariant, 1 when one did not, 2 on a usage error.
+/// </summary>
+internal static class ExperimentCommand
+{
+    public const string Name = "experiment";
+
+    public const string UsageText =
+        "usage: lguest-actors experiment FILE [--trials N] [--seed S] [--trial-seed S] [--out DIR]\n" +
+        "  FILE           an experiment (HOCON/JSON: workload, fault plan, trials, seed); see docs/EXPERIMENTS.md\n" +
+        "  --trials N     override the file's trial count\n" +
+        "  --seed S       override the file's seed (trial i runs with a seed derived from S and i)\n" +
+        "  --trial-seed S run one trial with exactly this seed (as printed for a failing trial)\n" +
+        "  --out DIR      where the report goes (default: FILE without extension + '-report')\n";
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, HostEnvironment env)
+    {
+        string? file = null, outDir = null;
+        int? trials = null, seed = null, trialSeed = null;
+        for (int i = 0; i < args.Count; i++)
+        {
+            string a = args[i];
+            string? Value() => i + 1 < args.Count ? args[++i] : null;
+            switch (a)
+            {
+                case "--trials": trials = Int(Value()); break;
+                case "--seed": seed = Int(Value()); break;
+                case "--trial-seed": trialSeed = Int(Value()); break;
+                case "--out": outDir = Value(); break;
+                case "-h" or "--help":
+                    await env.Out.WriteAsync(UsageText).ConfigureAwait(false);
+                    return ExitCodes.PowerOff;
+                default:
+                    if (a.StartsWith('-') || file is not null)
+                    {
+                        return await UsageError(env, $"unexpected argument '{a}'").ConfigureAwait(false);
+                    }
+                    file = a;
+                    break;
+            }
+        }
+        if (file is null || trials is <= 0 || (args.Contains("--trials") && trials is null) || (args.Contains("--seed") && seed is null) || (args.Contains("--trial-seed") && trialSeed is null))
+        {
+            return await UsageError(env, file is null ? "no experiment file" : "a number is missing or bad").ConfigureAwait(false);
+        }
+
+        ExperimentSpec spec;
+        try
+        {
+            spec = ExperimentSpec.Parse(await File.ReadAllTextAsync(file).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ConfigurationException or FormatException)
+        {
+            await env.Error.WriteLineAsync($"lguest-actors: {file}: {e.Message.Split('\n')[0]}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        spec = spec with { Trials = trials ?? spec.Trials, Seed = seed ?? spec.Seed };
+
+        (byte[] kernel, _, string? kernelError) = KernelFile.Read(null, env.SearchRoots);
+        if (kernelError is not null)
+        {
+            await env.Error.WriteLineAsync($"lguest-actors: {kernelError}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+
+        var plan = trialSeed is int one
+            ? new List<(int, int)> { (1, one) }
+            : Enumerable.Range(1, spec.Trials).Select(i => (i, spec.TrialSeed(i))).ToList();
+        if (trialSeed is not null)
+        {
+            spec = spec with { Trials = 1 };
+        }
+        var runner = new ExperimentRunner(spec, kernel, AkkaConfig(env));
+        await env.Error.WriteLineAsync($"experiment {spec.Name}: {plan.Count} trial(s) of {spec.Workload} ({spec.Count} requests)").ConfigureAwait(false);
+        var results = await runner.RunAsync(plan, r => env.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  trial {r.Index}/{plan.Count} seed {r.Seed}: {(r.Check.Passed ? "pass" : "FAIL " + r.Check.Problem)} — {r.Check.Requests} requests, {r.DeviceFailures} device failures, {r.KicksDropped} kicks / {r.IrqsDropped} IRQs dropped, {r.Duration.TotalSeconds:F2} s"))).ConfigureAwait(false);
+
+        string folder = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", Path.GetFileNameWithoutExtension(file) + "-report");
+        string command = "lguest-actors experiment " + string.Join(' ', args);
+        string report = ExperimentReport.Write(folder, spec, file, results, command);
+        await env.Error.WriteLineAsync(ExperimentReport.SummaryLine(results)).ConfigureAwait(false);
+        await env.Error.WriteLineAsync($"report: {report}").ConfigureAwait(false);
+        return results.All(r => r.Check.Passed) ? ExitCodes.PowerOff : ExitCodes.Failure;
+    }
+
+    /// <summary>config/akka.hocon if it can be found (the dispatchers), quiet: the report is the output.</summary>
+    private static Config AkkaConfig(HostEnvironment env)
+    {
+        var quiet = ConfigurationFactory.ParseString("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.log-dead-letters = off");
+        string? path = AkkaConfigFile.Locate(env.SearchRoots);
+        if (path is null)
+        {
+            return quiet;
+        }
+        (Config? config, _, _) = AkkaConfigFile.Load(path);
+        return config is null ? quiet : quiet.WithFallback(config);
+    }
+
+    private static int? Int(string? s) => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : null;
+
+    private static async Task<int> UsageError(HostEnvironment env, string message)
+    {
+        await env.Error.WriteLineAsync($"lguest-actors experiment: {message}").ConfigureAwait(false);
+        await env.Error.WriteAsync(UsageText).ConfigureAwait(false);
+        return ExitCodes.Usage;
+    }
+}

@@ -1,0 +1,78 @@
+using Akka.Configuration;
+using LguestActors.Actors.Faults;
+using LguestActors.Actors.Supervision;
+
+namespace LguestActors.Host.Experiments;
+
+/// <summary>
+/// One experiment file: a workload, a fault plan, how many trials and the seed they all derive
+/// from. HOCON (JSON is valid HOCON):
+/// <code>
+/// experiment {
+///   name = console-crashes
+///   workload = console-count      # console-count (run=count n=COUNT); block-write-verify once block is in
+///   count = 300
+///   trials = 10
+///   seed = 1
+///   memory-mib = 32
+///   trial-timeout = 60s
+///   supervision { max-restarts = 100000, within = 1m, watchdog-interval = 50ms, watchdog-timeout = 2s }
+///   faults { crash.every-n-requests = 1, kicks.drop = 0.05 }   # lguest.faults keys; the seed is the trial's
+/// }
+/// </code>
+/// </summary>
+internal sealed record ExperimentSpec(
+    string Name,
+    string Workload,
+    int Count,
+    int Trials,
+    int Seed,
+    int MemoryMib,
+    TimeSpan TrialTimeout,
+    DeviceSupervision Supervision,
+    FaultPlan Faults)
+{
+    public const string Section = "experiment";
+
+    public static readonly IReadOnlyList<string> Workloads = [ConsoleCountWorkload.Name];
+
+    /// <exception cref="ConfigurationException">a missing or bad key; the message names it.</exception>
+    public static ExperimentSpec Parse(string hocon)
+    {
+        var root = ConfigurationFactory.ParseString(hocon);
+        if (!root.HasPath(Section))
+        {
+            throw new ConfigurationException($"no '{Section} {{ ... }}' section");
+        }
+        var c = root.GetConfig(Section);
+        string workload = c.GetString("workload", ConsoleCountWorkload.Name);
+        if (!Workloads.Contains(workload))
+        {
+            throw new ConfigurationException($"{Section}.workload '{workload}' is not one of: {string.Join(", ", Workloads)}");
+        }
+        var spec = new ExperimentSpec(
+            c.GetString("name", "experiment"),
+            workload,
+            c.GetInt("count", 200),
+            c.GetInt("trials", 10),
+            c.GetInt("seed", 1),
+            c.GetInt("memory-mib", 32),
+            c.GetTimeSpan("trial-timeout", TimeSpan.FromSeconds(120)),
+            c.HasPath("supervision") ? DeviceSupervision.FromConfig(c.GetConfig("supervision")) : DeviceSupervision.Default,
+            c.HasPath("faults") ? FaultPlan.FromConfig(c.GetConfig("faults")) : FaultPlan.None);
+        if (spec.Count <= 0 || spec.Trials <= 0 || spec.MemoryMib < 4)
+        {
+            throw new ConfigurationException($"{Section}: count and trials must be positive and memory-mib at least 4");
+        }
+        return spec;
+    }
+
+    /// <summary>Trial i's seed: SplitMix64 of the experiment seed and i, so any one trial can be rerun alone.</summary>
+    public int TrialSeed(int trial)
+    {
+        ulong z = unchecked(((ulong)(uint)Seed << 32 | (uint)trial) + 0x9E3779B97F4A7C15);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EB);
+        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
+    }
+}
