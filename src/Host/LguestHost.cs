@@ -129,12 +129,19 @@ internal static class LguestHost
                     taps.Add(disposable);
                 }
             }
-            IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, console, extraKernels, tapBackends, env);
+            // lguest.faults and lguest.devices.supervision apply to every VM (each its own injector).
+            var (plan, supervision) = Experiments.HostFaults.Read(config!);
+            IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, console, extraKernels, tapBackends, env)
+                .Select(vm => vm with { Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision }).ToList();
             outcome = await RunVmAsync(Vms, config!, env, stopRequested).ConfigureAwait(false);
         }
         catch (NetBackendException e)
         {
             outcome = (ExitCodes.Failure, e.Message);
+        }
+        catch (ConfigurationException e)
+        {
+            outcome = (ExitCodes.Failure, $"{configPath}: {e.Message}");
         }
         finally
         {

@@ -68,6 +68,15 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Fact]
+    public void The_shipped_config_injects_no_faults_and_gives_devices_ten_restarts_a_minute_and_a_watchdog()
+    {
+        var config = Akka.Configuration.ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(RepoPaths.Root, "config", "akka.hocon")));
+        var (plan, supervision) = HostFaults.Read(config);
+        Assert.False(plan.IsActive);
+        Assert.Equal(new Actors.Supervision.DeviceSupervision(10, TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2)), supervision);
+    }
+
+    [Fact]
     public void The_count_check_finds_lost_duplicated_and_reordered_lines_and_a_wrong_end()
     {
         var powerOff = new VmExited("t", Actors.Protocol.GuestExitKind.PowerOff, "count: done 4");
