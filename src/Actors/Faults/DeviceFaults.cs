@@ -58,13 +58,39 @@ public sealed class DeviceFaults
         throw new InjectedFaultException($"injected crash at {point}");
     }
 
-    /// <summary>What the block backend should do with the next request.</summary>
+    /// <summary>Counts a chain taken from the available ring (the experiment's "nothing lost" check).</summary>
+    public void CountTaken()
+    {
+        if (IsActive)
+        {
+            _counters.Taken();
+        }
+    }
+
+    /// <summary>Counts a used entry published (the experiment's "nothing twice" check).</summary>
+    public void CountPublished()
+    {
+        if (IsActive)
+        {
+            _counters.Published();
+        }
+    }
+
+    /// <summary>What the block backend should do with the next request. Thread-safe: I/O workers call it concurrently.</summary>
     public BackendFault NextBackendFault(bool isWrite)
     {
         if (!IsActive)
         {
             return BackendFault.None;
         }
+        lock (_random)
+        {
+            return NextBackendFaultLocked(isWrite);
+        }
+    }
+
+    private BackendFault NextBackendFaultLocked(bool isWrite)
+    {
         double r = _random.NextDouble();
         var fault = BackendFault.None;
         if (r < _plan.BackendIoError)

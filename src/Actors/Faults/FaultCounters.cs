@@ -15,7 +15,15 @@ public sealed class FaultCounters
     private long _noSpace;
     private long _slowIo;
     private long _corruptions;
+    private long _taken;
+    private long _published;
     private readonly List<DateTimeOffset> _instants = [];
+
+    /// <summary>Chains the faulted devices took from their available rings (each once, restarts or not).</summary>
+    public long RequestsTaken => Interlocked.Read(ref _taken);
+
+    /// <summary>Used entries the faulted devices published. After a clean guest shutdown it equals <see cref="RequestsTaken"/>: nothing lost, nothing returned twice.</summary>
+    public long RequestsPublished => Interlocked.Read(ref _published);
 
     public long Crashes => Interlocked.Read(ref _crashes);
     public long Kills => Interlocked.Read(ref _kills);
@@ -70,6 +78,10 @@ public sealed class FaultCounters
             default: break;
         }
     }
+
+    internal void Taken() => Interlocked.Increment(ref _taken);
+
+    internal void Published() => Interlocked.Increment(ref _published);
 
     internal void Corruption() => Interlocked.Increment(ref _corruptions);
 

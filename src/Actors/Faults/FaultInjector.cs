@@ -24,6 +24,10 @@ public sealed class FaultInjector
     public DeviceFaults ForDevice(string device) =>
         Plan.IsActive && Plan.AppliesTo(device) ? new DeviceFaults(Plan, Counters, RandomFor(device)) : DeviceFaults.None;
 
+    /// <summary>The faults of the named device's backend (its own random sequence: backends run on I/O threads).</summary>
+    public DeviceFaults ForBackend(string device) =>
+        Plan.IsActive && Plan.AppliesTo(device) ? new DeviceFaults(Plan, Counters, RandomFor("backend:" + device)) : DeviceFaults.None;
+
     internal Random RandomFor(string name) => new(unchecked(Plan.Seed * 16777619 ^ StableHash(name)));
 
     /// <summary>FNV-1a: string.GetHashCode is randomised per process, and a seed must replay.</summary>

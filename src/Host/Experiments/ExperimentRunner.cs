@@ -90,9 +90,9 @@ internal sealed class ExperimentRunner
         }
         var duration = clock.Elapsed;
         // The VM's actor names are reused by no one, but let its listener and launcher go before the next trial.
-        var check = ConsoleCountWorkload.Check(_spec.Count, console.Output, exit);
-
         var counters = injector.Counters;
+        var check = ConsoleCountWorkload.Check(_spec.Count, console.Output, exit).WithRing(counters.RequestsTaken, counters.RequestsPublished, _spec.Faults.IsActive);
+
         var faults = counters.FailureInstants.Select(t => t - start).Where(t => t >= TimeSpan.Zero).Order().ToList();
         var writes = console.Writes;
         var requestTimes = writes.Where(w => w.Text.StartsWith("count ", StringComparison.Ordinal)).Select(w => w.At).ToList();

@@ -14,6 +14,21 @@ namespace LguestActors.Host.Experiments;
 internal sealed record TrialCheck(int Requests, int Lost, int Duplicated, int OutOfOrder, int GuestErrors, string? Problem)
 {
     public bool Passed => Lost == 0 && Duplicated == 0 && OutOfOrder == 0 && GuestErrors == 0 && Problem is null;
+
+    /// <summary>
+    /// Adds the ring-level check: every chain a device took was returned to the guest exactly
+    /// once (taken − published = 0). Counted only when a fault plan is active.
+    /// </summary>
+    public TrialCheck WithRing(long taken, long published, bool counted)
+    {
+        if (!counted || taken == published)
+        {
+            return this;
+        }
+        return taken > published
+            ? this with { Lost = Lost + (int)(taken - published), Problem = Problem ?? $"{taken - published} request(s) taken and never returned to the guest" }
+            : this with { Duplicated = Duplicated + (int)(published - taken), Problem = Problem ?? $"{published - taken} used entries more than requests taken" };
+    }
 }
 
 /// <summary>

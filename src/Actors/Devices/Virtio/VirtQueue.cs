@@ -78,6 +78,7 @@ public sealed class VirtQueue
             throw new VirtQueueException($"head descriptor {head} was made available again while the device still holds it");
         }
         State.LastAvailIdx++;
+        State.Faults.CountTaken();
         State.Faults.At(FaultPoint.AfterTake);
         return true;
     }
@@ -103,6 +104,7 @@ public sealed class VirtQueue
         _memory.WriteU32(slot + 4, writtenLength);
         State.UsedIdx++;
         _memory.WriteU16Release(Layout.UsedIdx, State.UsedIdx);
+        State.Faults.CountPublished();
         State.Faults.At(FaultPoint.AfterPublish);
     }
 
