@@ -1,4 +1,5 @@
 using Akka.Actor;
+using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Cpu.Memory;
 
@@ -13,6 +14,8 @@ internal static class DeviceCatalog
     public static DeviceSpec SpecOf(DeviceConfig config) => config switch
     {
         ConsoleConfig => new DeviceSpec(ConsoleDevice.VirtioId, ConsoleDevice.QueueCount, ConsoleDevice.OfferedFeatures(), ReadOnlyMemory<byte>.Empty),
+        BlockDeviceConfig block => new DeviceSpec(BlockDevice.VirtioId, BlockDevice.QueueCount, BlockDevice.OfferedFeatures(block.Backend.ReadOnly),
+            BlockConfig.ConfigSpace(block.Backend.Length, DeviceSpec.DefaultQueueSize)),
         _ => throw new ArgumentException($"unsupported device configuration {config.GetType().Name}", nameof(config)),
     };
 
@@ -23,6 +26,7 @@ internal static class DeviceCatalog
         return config switch
         {
             ConsoleConfig => sameKindBefore == 0 ? "console" : $"console{sameKindBefore}",
+            BlockDeviceConfig => $"blk{sameKindBefore}",
             _ => $"device{sameKindBefore}",
         };
     }
@@ -30,6 +34,7 @@ internal static class DeviceCatalog
     public static Props PropsOf(DeviceConfig config, GuestMemory memory, LguestTransport transport, IActorRef interrupts) => config switch
     {
         ConsoleConfig console => ConsoleDevice.Props(memory, transport, interrupts, console.Backend, new ConsoleDeviceState()),
+        BlockDeviceConfig block => BlockDevice.Props(memory, transport, interrupts, block.Backend, new BlockDeviceState(), block.Options),
         _ => throw new ArgumentException($"unsupported device configuration {config.GetType().Name}", nameof(config)),
     };
 }
