@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
+using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Launcher;
 using LguestActors.Host.Cli;
@@ -81,6 +82,51 @@ internal static class LguestHost
             return ExitCodes.Failure;
         }
 
+        (List<IBlockBackend> disks, string? diskError) = OpenBlockDevices(options);
+        if (diskError is not null)
+        {
+            Fail(env, diskError);
+            return ExitCodes.Failure;
+        }
+        try
+        {
+            var blockOptions = new BlockDeviceOptions(IoDispatcher: settings!.DeviceIoDispatcher);
+            return await BootWithDisksAsync(options, env, kernel, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList()).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var disk in disks)
+            {
+                disk.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Opens every --block file; the first that cannot be used is the one error line.</summary>
+    private static (List<IBlockBackend> Disks, string? Error) OpenBlockDevices(LaunchOptions options)
+    {
+        var disks = new List<IBlockBackend>();
+        foreach (var block in options.BlockDevices ?? [])
+        {
+            try
+            {
+                disks.Add(FileBlockBackend.Open(block.Path, block.ReadOnly));
+            }
+            catch (BlockBackendException e)
+            {
+                foreach (var disk in disks)
+                {
+                    disk.Dispose();
+                }
+                return ([], e.Message);
+            }
+        }
+        return (disks, null);
+    }
+
+    private static async Task<int> BootWithDisksAsync(LaunchOptions options, HostEnvironment env, byte[] kernel, Config config, LguestSettings settings,
+        IReadOnlyList<DeviceConfig> disks)
+    {
         // A stop request (a signal, or the console's escape key) ends the run with its own code and line.
         var stopRequested = new TaskCompletionSource<(int Code, string Line)>(TaskCreationOptions.RunContinuationsAsynchronously);
         void StopFromConsole() => stopRequested.TrySetResult((ExitCodes.Stopped, "stopped from the console (escape key)"));
@@ -88,7 +134,7 @@ internal static class LguestHost
         IConsoleBackend console;
         try
         {
-            console = env.ConsoleBackend(settings!, StopFromConsole);
+            console = env.ConsoleBackend(settings, StopFromConsole);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or PlatformNotSupportedException or UnauthorizedAccessException)
         {
@@ -99,8 +145,8 @@ internal static class LguestHost
         (int code, string? line) outcome;
         try
         {
-            var vm = new VmConfig(VmName, options.MemoryBytes, kernel, options.CommandLine, [new ConsoleConfig(console)]);
-            outcome = await RunVmAsync(vm, config!, env, stopRequested).ConfigureAwait(false);
+            var vm = new VmConfig(VmName, options.MemoryBytes, kernel, options.CommandLine, [new ConsoleConfig(console), .. disks]);
+            outcome = await RunVmAsync(vm, config, env, stopRequested).ConfigureAwait(false);
         }
         finally
         {

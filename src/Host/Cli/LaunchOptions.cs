@@ -31,7 +31,8 @@ internal abstract record HostCommand
 /// <param name="MemoryMegabytes">Guest RAM in MiB.</param>
 /// <param name="KernelPath">The kernel ELF to boot, or null for the bundled sample guest.</param>
 /// <param name="CommandLine">The kernel command line: the arguments after <c>--</c>, joined by spaces (as lguest joined them).</param>
-internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, string CommandLine)
+/// <param name="BlockDevices">The <c>--block=FILE[,ro]</c> disks, in order (blk0, blk1...).</param>
+internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, string CommandLine, IReadOnlyList<BlockOption>? BlockDevices = null)
 {
     public const int MinMemoryMegabytes = 1;
 
@@ -46,7 +47,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
     private const ulong Mebibyte = 1024 * 1024;
 
     /// <summary>Options that lguest had and this host will have, each its own later issue.</summary>
-    private static readonly string[] NotYetSupported = ["block", "net", "tunnet", "initrd", "rng"];
+    private static readonly string[] NotYetSupported = ["net", "tunnet", "initrd", "rng"];
 
     public ulong MemoryBytes => (ulong)MemoryMegabytes * Mebibyte;
 
@@ -55,6 +56,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         ArgumentNullException.ThrowIfNull(args);
 
         var positional = new List<string>();
+        var blocks = new List<BlockOption>();
         string commandLine = "";
         bool help = false, version = false;
         string? error = null;
@@ -76,6 +78,12 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                         break;
                     case "--version":
                         version = true;
+                        break;
+                    case "--block" or "--block=":
+                        error ??= "option --block needs a file: --block=FILE or --block=FILE,ro";
+                        break;
+                    case var _ when arg.StartsWith("--block=", StringComparison.Ordinal):
+                        blocks.Add(BlockOption.Parse(arg["--block=".Length..]));
                         break;
                     default:
                         error ??= UnknownOption(arg);
@@ -122,7 +130,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         }
 
         string? kernel = positional.Count > 1 ? positional[1] : null;
-        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine));
+        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, blocks));
     }
 
     private static (int Megabytes, string? Error) ParseMemory(string text)
@@ -157,4 +165,18 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
             ? $"option --{name} is not supported yet"
             : $"unknown option '{arg}'";
     }
+}
+
+/// <summary>
+/// One <c>--block=FILE</c> (read-write) or <c>--block=FILE,ro</c> (read-only). Only a final
+/// <c>,ro</c> is special, so a file name may hold commas.
+/// </summary>
+internal sealed record BlockOption(string Path, bool ReadOnly)
+{
+    public const string ReadOnlySuffix = ",ro";
+
+    public static BlockOption Parse(string value) =>
+        value.EndsWith(ReadOnlySuffix, StringComparison.Ordinal) && value.Length > ReadOnlySuffix.Length
+            ? new BlockOption(value[..^ReadOnlySuffix.Length], true)
+            : new BlockOption(value, false);
 }

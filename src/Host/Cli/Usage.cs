@@ -19,6 +19,10 @@ internal static class Usage
         Options:
           -h, --help     show this help and exit
               --version  show the version and exit
+              --block=FILE[,ro]
+                         a virtio block device (blk0, blk1... in order) on FILE,
+                         whose size must be a multiple of 512 bytes; ,ro makes it
+                         read-only (so does a file this process cannot write)
 
         The guest's console is this terminal: every key goes to the guest. Press
         Ctrl-C three times within a second to stop the VM (config/akka.hocon,
@@ -33,9 +37,9 @@ internal static class Usage
 
         Examples:
           {ProgramName} 64                                    boot the sample guest
-          {ProgramName} 128 vmlinux -- console=hvc0 root=/dev/vda
+          {ProgramName} 128 vmlinux --block=disk.img -- console=hvc0 root=/dev/vda
 
-        Not yet supported: --block=FILE, --net=... (later issues).
+        Not yet supported: --net=... (a later issue).
 
         """;
 

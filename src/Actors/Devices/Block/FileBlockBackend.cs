@@ -47,10 +47,14 @@ public sealed class FileBlockBackend : IBlockBackend
         {
             handle = File.OpenHandle(path, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, FileShare.Read);
         }
+        catch (UnauthorizedAccessException) when (!readOnly)
+        {
+            // A file we may read but not write is a read-only disk, as lguest's launcher made it.
+            return Open(path, readOnly: true);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
-            string how = readOnly ? "reading" : "reading and writing (add ,ro for a read-only disk)";
-            throw new BlockBackendException($"cannot open block device '{path}' for {how}: {e.Message}", e);
+            throw new BlockBackendException($"cannot open block device '{path}': {e.Message}", e);
         }
         long length;
         try
