@@ -17,6 +17,7 @@ public sealed class BlockDeviceTests : TestKit, IDisposable
 
     private readonly TestProbe _irq;
     private readonly List<IDisposable> _disposables = [];
+    private BlockDeviceState _state = new();
 
     /// <summary>The workers' dispatcher as config/akka.hocon defines it.</summary>
     private const string IoDispatcherConfig = """
@@ -36,7 +37,8 @@ public sealed class BlockDeviceTests : TestKit, IDisposable
     private (BlockRig Rig, IActorRef Device) Start(IBlockBackend backend, BlockDeviceState? state = null)
     {
         var rig = new BlockRig(backend);
-        var device = rig.Spawn(Sys, _irq.Ref, state);
+        _state = state ?? new BlockDeviceState();
+        var device = rig.Spawn(Sys, _irq.Ref, _state);
         rig.Vm.AcceptFeatures(BlockConfig.FeatureFlush, FeatureBits.RingIndirectDesc);
         device.Tell(rig.Vm.StartMessage(), _irq.Ref);
         return (rig, device);
@@ -52,12 +54,20 @@ public sealed class BlockDeviceTests : TestKit, IDisposable
         return Start(backend);
     }
 
+    /// <summary>Kicks and waits for <paramref name="count"/> more completions than the test has taken (the device may
+    /// already have served requests posted before its start was processed).</summary>
     private async Task<IReadOnlyList<UsedElement>> KickAndWait(BlockRig rig, IActorRef device, int count)
     {
-        int before = rig.Driver.UsedIdx;
+        ushort target = (ushort)(rig.Taken + count);
         device.Tell(Kick.For(BlockDevice.RequestQueue), _irq.Ref);
-        await AwaitConditionAsync(() => Task.FromResult((ushort)(rig.Driver.UsedIdx - before) >= count), Timeout);
-        return rig.Driver.TakeUsed();
+        bool done = await AwaitConditionAsync(() => Task.FromResult((ushort)(rig.Driver.UsedIdx - target) < 0x8000), Timeout)
+            .ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default);
+        var q = _state.Virtio.Queues[0];
+        Assert.True(done, $"used {rig.Driver.UsedIdx} (want {target}); avail {rig.Driver.AvailIdx}; device took {q.LastAvailIdx}, " +
+            $"in flight {q.InFlight.Count}, started {_state.Virtio.Started}, failed {_state.Virtio.Failed}, ok {_state.CompletedOk}, ioerr {_state.CompletedIoError}");
+        var used = rig.Driver.TakeUsed();
+        rig.Taken += used.Count;
+        return used;
     }
 
     private string TempDisk(byte[] contents)

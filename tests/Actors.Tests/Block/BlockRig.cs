@@ -18,6 +18,9 @@ internal sealed class BlockRig
 
     public IBlockBackend Backend { get; }
 
+    /// <summary>Used entries the test has taken so far.</summary>
+    public int Taken { get; set; }
+
     public VirtioDeviceHarness Vm { get; }
 
     public FakeVirtioDriver Driver => Vm.Drivers[BlockDevice.RequestQueue];
