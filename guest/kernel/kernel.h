@@ -135,6 +135,17 @@ int net_ping(uint32_t target, int count, int quiet);
 uint64_t net_blast(uint32_t target, uint32_t count, uint32_t frame_len);
 int net_run(const char *mode);
 
+/* block.c */
+int blk_init(void);
+int blk_present(void);
+void blk_info(void);
+int blk_flush(void);
+int blk_pattern_command(int write, uint32_t seed, uint32_t start, uint32_t count, char *msg, size_t size);
+int blk_bench(uint32_t mb);
+int blktest_run(void);
+int blkbench_run(void);
+void blk_command(const char *line);
+
 /* shell.c */
 void shell_run(void);
 int selftest_run(void);

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Devices.Net;
 using LguestActors.Cpu.Memory;
@@ -15,6 +16,8 @@ internal static class DeviceCatalog
     {
         ConsoleConfig => new DeviceSpec(ConsoleDevice.VirtioId, ConsoleDevice.QueueCount, ConsoleDevice.OfferedFeatures(), ReadOnlyMemory<byte>.Empty),
         NetDeviceConfig net => new DeviceSpec(NetDevice.VirtioId, NetDevice.QueueCount, NetConfig.OfferedFeatures(), NetConfig.ConfigSpace(net.Mac)),
+        BlockDeviceConfig block => new DeviceSpec(BlockDevice.VirtioId, BlockDevice.QueueCount, BlockDevice.OfferedFeatures(block.Backend.ReadOnly),
+            BlockConfig.ConfigSpace(block.Backend.Length, DeviceSpec.DefaultQueueSize)),
         _ => throw new ArgumentException($"unsupported device configuration {config.GetType().Name}", nameof(config)),
     };
 
@@ -26,6 +29,7 @@ internal static class DeviceCatalog
         {
             ConsoleConfig => sameKindBefore == 0 ? "console" : $"console{sameKindBefore}",
             NetDeviceConfig => $"net{sameKindBefore}",
+            BlockDeviceConfig => $"blk{sameKindBefore}",
             _ => $"device{sameKindBefore}",
         };
     }
@@ -34,6 +38,7 @@ internal static class DeviceCatalog
     {
         ConsoleConfig console => ConsoleDevice.Props(memory, transport, interrupts, console.Backend, new ConsoleDeviceState()),
         NetDeviceConfig net => NetDevice.Props(memory, transport, interrupts, net.Backend, net.Mac, new NetDeviceState()),
+        BlockDeviceConfig block => BlockDevice.Props(memory, transport, interrupts, block.Backend, new BlockDeviceState(), block.Options),
         _ => throw new ArgumentException($"unsupported device configuration {config.GetType().Name}", nameof(config)),
     };
 }
