@@ -137,6 +137,17 @@ int net_run(const char *mode);
 int count_run(void);
 void console_flush(void);
 
+/* block.c */
+int blk_init(void);
+int blk_present(void);
+void blk_info(void);
+int blk_flush(void);
+int blk_pattern_command(int write, uint32_t seed, uint32_t start, uint32_t count, char *msg, size_t size);
+int blk_bench(uint32_t mb);
+int blktest_run(void);
+int blkbench_run(void);
+void blk_command(const char *line);
+
 /* shell.c */
 void shell_run(void);
 int selftest_run(void);

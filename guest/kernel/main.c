@@ -22,8 +22,14 @@ int main(void)
     if (console_init() != 0)
         lg_shutdown("kernel: no usable virtio console in the device page", LGUEST_SHUTDOWN_POWEROFF);
     net_init();             /* optional: a VM without a net device has no network */
+    if (blk_init() != 0 && device_find(VIRTIO_ID_BLOCK))
+        kprintf("kernel: the block device is unusable (too little RAM for its buffers, or a short ring)\n");
     if (has_arg(lg_cmdline(), "run=selftest"))
         return selftest_run();
+    if (has_arg(lg_cmdline(), "run=blktest"))
+        return blktest_run();
+    if (has_arg(lg_cmdline(), "run=blkbench"))
+        return blkbench_run();
     const char *run = kernel_arg("run=");
     if (run && strncmp(run, "count", 5) == 0)
         return count_run();

@@ -78,13 +78,15 @@ void shell_run(void)
         if (line[0] == 0)
             continue;
         if (strcmp(line, "help") == 0)
-            kprintf("commands: help, devices, echo TEXT, uptime, net, ping ADDR [count], poweroff\n");
+            kprintf("commands: help, devices, echo TEXT, uptime, net, ping ADDR [count], blk info|write|verify|flush, poweroff\n");
         else if (strcmp(line, "devices") == 0)
             cmd_devices();
         else if (strcmp(line, "echo") == 0)
             kprintf("\n");
         else if (starts_with(line, "echo "))
             kprintf("%s\n", line + 5);
+        else if (strcmp(line, "blk") == 0 || starts_with(line, "blk "))
+            blk_command(line);
         else if (strcmp(line, "uptime") == 0)
             cmd_uptime();
         else if (strcmp(line, "net") == 0)

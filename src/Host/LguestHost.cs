@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
+using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Devices.Net;
 using LguestActors.Actors.Launcher;
@@ -99,6 +100,51 @@ internal static class LguestHost
             return ExitCodes.Failure;
         }
 
+        (List<IBlockBackend> disks, string? diskError) = OpenBlockDevices(options);
+        if (diskError is not null)
+        {
+            Fail(env, diskError);
+            return ExitCodes.Failure;
+        }
+        try
+        {
+            var blockOptions = new BlockDeviceOptions(IoDispatcher: settings!.DeviceIoDispatcher);
+            return await BootWithDisksAsync(options, env, kernel, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList()).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var disk in disks)
+            {
+                disk.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Opens every --block file; the first that cannot be used is the one error line.</summary>
+    private static (List<IBlockBackend> Disks, string? Error) OpenBlockDevices(LaunchOptions options)
+    {
+        var disks = new List<IBlockBackend>();
+        foreach (var block in options.BlockDevices ?? [])
+        {
+            try
+            {
+                disks.Add(FileBlockBackend.Open(block.Path, block.ReadOnly));
+            }
+            catch (BlockBackendException e)
+            {
+                foreach (var disk in disks)
+                {
+                    disk.Dispose();
+                }
+                return ([], e.Message);
+            }
+        }
+        return (disks, null);
+    }
+
+    private static async Task<int> BootWithDisksAsync(LaunchOptions options, HostEnvironment env, byte[] kernel, IReadOnlyList<byte[]> extraKernels,
+        Config config, LguestSettings settings, IReadOnlyList<DeviceConfig> disks)
+    {
         // A stop request (a signal, or the console's escape key) ends the run with its own code and line.
         var stopRequested = new TaskCompletionSource<(int Code, string Line)>(TaskCreationOptions.RunContinuationsAsynchronously);
         void StopFromConsole() => stopRequested.TrySetResult((ExitCodes.Stopped, "stopped from the console (escape key)"));
@@ -106,7 +152,7 @@ internal static class LguestHost
         IConsoleBackend console;
         try
         {
-            console = env.ConsoleBackend(settings!, StopFromConsole);
+            console = env.ConsoleBackend(settings, StopFromConsole);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or PlatformNotSupportedException or UnauthorizedAccessException)
         {
@@ -131,9 +177,9 @@ internal static class LguestHost
             }
             // lguest.faults and lguest.devices.supervision apply to every VM (each its own injector).
             var (plan, supervision) = Experiments.HostFaults.Read(config!);
-            IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, console, extraKernels, tapBackends, env)
+            IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, console, disks, extraKernels, tapBackends, env)
                 .Select(vm => vm with { Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision }).ToList();
-            outcome = await RunVmAsync(Vms, config!, env, stopRequested).ConfigureAwait(false);
+            outcome = await RunVmAsync(Vms, config, env, stopRequested).ConfigureAwait(false);
         }
         catch (NetBackendException e)
         {
@@ -141,7 +187,7 @@ internal static class LguestHost
         }
         catch (ConfigurationException e)
         {
-            outcome = (ExitCodes.Failure, $"{configPath}: {e.Message}");
+            outcome = (ExitCodes.Failure, $"config: {e.Message}");
         }
         finally
         {
@@ -169,7 +215,7 @@ internal static class LguestHost
     /// /user/lan-NAME, created the first time a VM names it; a TAP is the backend opened before.
     /// </summary>
     private static IReadOnlyList<VmConfig> VmConfigs(ActorSystem system, LaunchOptions options, byte[] kernel, IConsoleBackend console,
-        IReadOnlyList<byte[]> extraKernels, Dictionary<string, INetBackend> taps, HostEnvironment env)
+        IReadOnlyList<DeviceConfig> disks, IReadOnlyList<byte[]> extraKernels, Dictionary<string, INetBackend> taps, HostEnvironment env)
     {
         var switches = new Dictionary<string, IActorRef>();
         DeviceConfig[] NetOf(string vm, NetAttachment? net, MacAddress? mac)
@@ -188,7 +234,7 @@ internal static class LguestHost
 
         var vms = new List<VmConfig>
         {
-            new(VmName, options.MemoryBytes, kernel, options.CommandLine, [new ConsoleConfig(console), .. NetOf(VmName, options.Net, options.Mac)]),
+            new(VmName, options.MemoryBytes, kernel, options.CommandLine, [new ConsoleConfig(console), .. disks, .. NetOf(VmName, options.Net, options.Mac)]),
         };
         foreach (var (extra, image) in (options.ExtraVms ?? []).Zip(extraKernels))
         {

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Devices.Net;
 using LguestActors.Actors.Devices.Virtio;
@@ -17,6 +18,8 @@ internal static class DeviceCatalog
     {
         ConsoleConfig => new DeviceSpec(ConsoleDevice.VirtioId, ConsoleDevice.QueueCount, ConsoleDevice.OfferedFeatures(), ReadOnlyMemory<byte>.Empty),
         NetDeviceConfig net => new DeviceSpec(NetDevice.VirtioId, NetDevice.QueueCount, NetConfig.OfferedFeatures(), NetConfig.ConfigSpace(net.Mac)),
+        BlockDeviceConfig block => new DeviceSpec(BlockDevice.VirtioId, BlockDevice.QueueCount, BlockDevice.OfferedFeatures(block.Backend.ReadOnly),
+            BlockConfig.ConfigSpace(block.Backend.Length, DeviceSpec.DefaultQueueSize)),
         _ => throw new ArgumentException($"unsupported device configuration {config.GetType().Name}", nameof(config)),
     };
 
@@ -28,12 +31,13 @@ internal static class DeviceCatalog
         {
             ConsoleConfig => sameKindBefore == 0 ? "console" : $"console{sameKindBefore}",
             NetDeviceConfig => $"net{sameKindBefore}",
+            BlockDeviceConfig => $"blk{sameKindBefore}",
             _ => $"device{sameKindBefore}",
         };
     }
 
-    /// <summary>The device's Props, and in <paramref name="state"/> its virtio state (which outlives the actor, DESIGN §6).</summary>
-    public static Props PropsOf(DeviceConfig config, GuestMemory memory, LguestTransport transport, IActorRef interrupts, DeviceFaults faults, out VirtioDeviceState state)
+    /// <summary>The device's Props (a block backend wrapped in the plan's backend faults), and in <paramref name="state"/> its virtio state (which outlives the actor, DESIGN §6).</summary>
+    public static Props PropsOf(DeviceConfig config, GuestMemory memory, LguestTransport transport, IActorRef interrupts, DeviceFaults faults, DeviceFaults backendFaults, out VirtioDeviceState state)
     {
         switch (config)
         {
@@ -51,6 +55,13 @@ internal static class DeviceCatalog
                 state.Faults = faults;
                 return NetDevice.Props(memory, transport, interrupts, net.Backend, net.Mac, s);
             }
+            case BlockDeviceConfig block:
+            {
+                var s = new BlockDeviceState();
+                state = s.Virtio;
+                state.Faults = faults;
+                return BlockDevice.Props(memory, transport, interrupts, FaultyBlockBackend.Wrap(block.Backend, backendFaults), s, block.Options);
+            }
             default:
                 throw new ArgumentException($"unsupported device configuration {config.GetType().Name}", nameof(config));
         }
@@ -64,6 +75,7 @@ internal static class DeviceCatalog
     {
         ConsoleConfig => [ConsoleDevice.TransmitQueue],
         NetDeviceConfig => [NetDevice.TransmitQueue],
+        BlockDeviceConfig => [BlockDevice.RequestQueue],
         _ => [],
     };
 }

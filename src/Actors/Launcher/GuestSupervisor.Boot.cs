@@ -70,7 +70,7 @@ public sealed partial class GuestSupervisor
             // Message-level faults sit on the wires: device → /irq, and vCPU → device (kicks).
             bool links = FaultLink.Needed(faults, name);
             var interrupts = links ? Context.ActorOf(FaultLink.ForIrqs(_interrupts, name, faults), $"{name}-irq-link") : _interrupts;
-            var props = DeviceCatalog.PropsOf(devices[i], _memory, _transports[i], interrupts, faults.ForDevice(name), out _states[i]);
+            var props = DeviceCatalog.PropsOf(devices[i], _memory, _transports[i], interrupts, faults.ForDevice(name), faults.ForBackend(name), out _states[i]);
             _devices[i] = Context.ActorOf(props, name);
             _kickTargets[i] = links ? Context.ActorOf(FaultLink.ForKicks(_devices[i], name, faults), $"{name}-kick-link") : _devices[i];
             _budgets[i] = new RestartBudget(_config.Supervision.MaxRestarts, _config.Supervision.Within);

@@ -19,7 +19,13 @@ public sealed partial class GuestSupervisor
         {
             OnStatusWrite(device);
         }
-        else if (_devicePage.TryFindRing(address, out int ringDevice, out int queue))
+        else if (_devicePage.TryFindRing(address, out int ringDevice, out int queue) && _started[ringDevice])
+        {
+            // The device started, but the vCPU had not yet taken our RegisterKick when the guest
+            // kicked (the NOTIFY of the status is asynchronous): pass the kick on, or it is lost.
+            _devices[ringDevice].Tell(Kick.For(queue), Self);
+        }
+        else if (_devicePage.TryFindRing(address, out ringDevice, out queue))
         {
             // Kicks of a started device go straight from the vCPU to it; one that reaches us
             // came before the device started.

@@ -1,3 +1,4 @@
+using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Faults;
 using LguestActors.Actors.Supervision;
@@ -30,6 +31,12 @@ public abstract record DeviceConfig;
 
 /// <summary>A virtio console backed by <paramref name="Backend"/>.</summary>
 public sealed record ConsoleConfig(IConsoleBackend Backend) : DeviceConfig;
+
+/// <summary>
+/// A virtio block device (blk0, blk1...) on <paramref name="Backend"/>: read-only when the backend is.
+/// Whoever opened the backend disposes it after the VM has exited.
+/// </summary>
+public sealed record BlockDeviceConfig(IBlockBackend Backend, BlockDeviceOptions? Options = null) : DeviceConfig;
 
 /// <summary>Sent by the launcher to its exit listener when the VM has ended (or failed to boot).</summary>
 public sealed record VmExited(string Name, GuestExitKind Kind, string Reason);

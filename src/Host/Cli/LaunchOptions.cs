@@ -34,8 +34,10 @@ internal abstract record HostCommand
 /// <param name="Net">The first VM's net device, or null for none (<c>--net</c> before any <c>--vm</c>).</param>
 /// <param name="Mac">The first VM's MAC (<c>--mac</c>), or null for one derived from its name.</param>
 /// <param name="ExtraVms">More VMs in the same process (<c>--vm</c> groups), or null for none.</param>
+/// <param name="BlockDevices">The first VM's <c>--block=FILE[,ro]</c> disks, in order (blk0, blk1...).</param>
 internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, string CommandLine,
-    NetAttachment? Net = null, Actors.Devices.Net.MacAddress? Mac = null, IReadOnlyList<ExtraVmOptions>? ExtraVms = null)
+    NetAttachment? Net = null, Actors.Devices.Net.MacAddress? Mac = null, IReadOnlyList<ExtraVmOptions>? ExtraVms = null,
+    IReadOnlyList<BlockOption>? BlockDevices = null)
 {
     public const int MinMemoryMegabytes = 1;
 
@@ -50,7 +52,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
     private const ulong Mebibyte = 1024 * 1024;
 
     /// <summary>Options that lguest had and this host will have, each its own later issue.</summary>
-    private static readonly string[] NotYetSupported = ["block", "tunnet", "initrd", "rng"];
+    private static readonly string[] NotYetSupported = ["tunnet", "initrd", "rng"];
 
     public ulong MemoryBytes => (ulong)MemoryMegabytes * Mebibyte;
 
@@ -59,6 +61,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         ArgumentNullException.ThrowIfNull(args);
 
         var positional = new List<string>();
+        var blocks = new List<BlockOption>();
         string commandLine = "";
         bool help = false, version = false;
         string? error = null;
@@ -88,6 +91,17 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                     case var vmGroup when vmGroup.StartsWith("--vm=", StringComparison.Ordinal) || vmGroup.StartsWith("--net=", StringComparison.Ordinal)
                         || vmGroup.StartsWith("--mac=", StringComparison.Ordinal) || vmGroup.StartsWith("--cmdline=", StringComparison.Ordinal):
                         error ??= ParseVmGroupOption(arg, ref net, ref mac, ref firstCmdline, ref extra);
+                        break;
+                    case "--block" or "--block=":
+                        error ??= "option --block needs a file: --block=FILE or --block=FILE,ro";
+                        break;
+                    case var _ when arg.StartsWith("--block=", StringComparison.Ordinal):
+                        if (extra is { Count: > 0 })
+                        {
+                            error ??= $"{arg}: disks belong to the first VM; put --block before any --vm";
+                            break;
+                        }
+                        blocks.Add(BlockOption.Parse(arg["--block=".Length..]));
                         break;
                     default:
                         error ??= UnknownOption(arg);
@@ -146,7 +160,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
             return new HostCommand.UsageError($"--vm={twice.Key}: two VMs with the same name");
         }
         string? kernel = positional.Count > 1 ? positional[1] : null;
-        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra));
+        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks));
     }
 
     /// <summary>The name of the VM the positional arguments describe (/user/vmm/vm-guest).</summary>
@@ -245,4 +259,18 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
             ? $"option --{name} is not supported yet"
             : $"unknown option '{arg}'";
     }
+}
+
+/// <summary>
+/// One <c>--block=FILE</c> (read-write) or <c>--block=FILE,ro</c> (read-only). Only a final
+/// <c>,ro</c> is special, so a file name may hold commas.
+/// </summary>
+internal sealed record BlockOption(string Path, bool ReadOnly)
+{
+    public const string ReadOnlySuffix = ",ro";
+
+    public static BlockOption Parse(string value) =>
+        value.EndsWith(ReadOnlySuffix, StringComparison.Ordinal) && value.Length > ReadOnlySuffix.Length
+            ? new BlockOption(value[..^ReadOnlySuffix.Length], true)
+            : new BlockOption(value, false);
 }

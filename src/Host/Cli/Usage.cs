@@ -19,6 +19,10 @@ internal static class Usage
         Options:
           -h, --help     show this help and exit
               --version  show the version and exit
+              --block=FILE[,ro]
+                         a virtio block device (blk0, blk1... in order) on FILE,
+                         whose size must be a multiple of 512 bytes; ,ro makes it
+                         read-only (so does a file this process cannot write)
               --net=switch:NAME
                          give the VM a virtio net device on the learning switch NAME
                          (the actor /user/lan-NAME; VMs naming the same switch share it)
@@ -31,7 +35,7 @@ internal static class Usage
                          kernel command line (for the first VM, same as after --)
               --vm=NAME:MEM[:KERNEL]
                          boot another VM in the same process; the --net, --mac and
-                         --cmdline after it are its own. Its console output goes to
+                         --cmdline after it are its own (disks only on the first VM). Its console output goes to
                          stderr, each line prefixed [NAME]; it takes no input. The
                          host exits when the first VM (named guest) ends.
 
@@ -48,13 +52,11 @@ internal static class Usage
 
         Examples:
           {ProgramName} 64                                    boot the sample guest
-          {ProgramName} 128 vmlinux -- console=hvc0 root=/dev/vda
+          {ProgramName} 128 vmlinux --block=disk.img -- console=hvc0 root=/dev/vda
           {ProgramName} --net=switch:lan 32 --vm=b:32 --net=switch:lan \
               --cmdline="ip=10.0.0.2 run=serve" -- ip=10.0.0.1
                                                     two guests on one switch; type
                                                     'ping 10.0.0.2' in the first
-
-        Not yet supported: --block=FILE (a later issue).
 
         """;
 

@@ -75,8 +75,9 @@ public sealed class LaunchOptionsTests
     [InlineData(new[] { "-5" }, "unknown option '-5'")]
     [InlineData(new[] { "64", "--frob" }, "unknown option '--frob'")]
     [InlineData(new[] { "64", "-v" }, "unknown option '-v'")]
-    [InlineData(new[] { "64", "--block=disk.img" }, "option --block is not supported yet")]
-    [InlineData(new[] { "64", "--block", "disk.img" }, "option --block is not supported yet")]
+    [InlineData(new[] { "64", "--block", "disk.img" }, "option --block needs a file: --block=FILE or --block=FILE,ro")]
+    [InlineData(new[] { "64", "--block=" }, "option --block needs a file: --block=FILE or --block=FILE,ro")]
+    [InlineData(new[] { "64", "--vm=b:32", "--block=disk.img" }, "--block=disk.img: disks belong to the first VM; put --block before any --vm")]
     [InlineData(new[] { "64", "--net=192.168.19.1" }, "--net=192.168.19.1: expected switch:NAME or tap:IFNAME")]
     [InlineData(new[] { "64", "--net=switch:" }, "--net=switch:: expected switch:NAME or tap:IFNAME")]
     [InlineData(new[] { "64", "--net=tap:a/b" }, "--net=tap:a/b: 'a/b' is not a network interface name (at most 15 characters, no '/', ' ' or ':')")]
@@ -134,9 +135,18 @@ public sealed class LaunchOptionsTests
     [Fact]
     public void Error_messages_are_single_lines()
     {
-        foreach (string[] args in new[] { Array.Empty<string>(), ["x"], ["64", "--block=a"], ["64", "a", "b"] })
+        foreach (string[] args in new[] { Array.Empty<string>(), ["x"], ["64", "--block"], ["64", "a", "b"] })
         {
             Assert.DoesNotContain('\n', Error(args));
         }
+    }
+
+    [Fact]
+    public void Block_options_name_files_in_order_with_an_optional_ro()
+    {
+        var options = Run("64", "--block=a.img", "--block=/tmp/b,c.img,ro", "--", "x");
+
+        Assert.Equal([new BlockOption("a.img", false), new BlockOption("/tmp/b,c.img", true)], options.BlockDevices);
+        Assert.Equal("x", options.CommandLine);
     }
 }

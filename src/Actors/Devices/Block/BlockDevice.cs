@@ -1,0 +1,344 @@
+using System.Text;
+using Akka.Actor;
+using Akka.Event;
+using LguestActors.Actors.Devices.Virtio;
+using LguestActors.Actors.Protocol;
+using LguestActors.Cpu.Memory;
+
+namespace LguestActors.Actors.Devices.Block;
+
+/// <summary>
+/// The virtio block device (id 2): one request queue. The actor takes requests off the ring,
+/// checks each one (<see cref="BlockRequest.Parse"/>; a bad one completes with IOERR and touches
+/// nothing), hands reads, writes and flushes to its I/O workers on the device-io dispatcher, and
+/// completes them — status byte, used entry, IRQ — when the workers report back. Many requests are
+/// in flight at once; a FLUSH waits until every request taken before it has completed, then runs,
+/// so it covers every earlier completed write.
+/// </summary>
+public sealed class BlockDevice : ReceiveActor
+{
+    public const byte VirtioId = 2;
+    public const int QueueCount = 1;
+    public const int RequestQueue = 0;
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly GuestMemory _memory;
+    private readonly IVirtioTransport _transport;
+    private readonly IActorRef _interrupts;
+    private readonly IBlockBackend _backend;
+    private readonly BlockDeviceState _state;
+    private readonly BlockDeviceOptions _options;
+    private readonly byte[] _serial;
+
+    /// <summary>Requests with the workers, by head, with the ticket their completion must carry.</summary>
+    private readonly Dictionary<ushort, (long Ticket, BlockRequest Request)> _inFlight = [];
+
+    /// <summary>Requests held behind a FLUSH that waits for earlier requests (FIFO).</summary>
+    private readonly Queue<BlockRequest> _held = new();
+
+    private IActorRef[] _workers = [];
+    private int[] _workerLoad = [];
+    private VirtQueue? _queue;
+
+    public BlockDevice(GuestMemory memory, IVirtioTransport transport, IActorRef interrupts, IBlockBackend backend, BlockDeviceState state, BlockDeviceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _memory = memory;
+        _transport = transport;
+        _interrupts = interrupts;
+        _backend = backend;
+        _state = state;
+        _options = options;
+        _serial = new byte[BlockConfig.IdBytes];
+        byte[] serial = Encoding.ASCII.GetBytes(options.Serial);
+        serial.AsSpan(0, Math.Min(serial.Length, BlockConfig.IdBytes)).CopyTo(_serial);
+        if (_state.Virtio.Started && !_state.Virtio.Failed)
+        {
+            _queue = BuildQueue(_state.Virtio.Features); // a restart: carry on where the last incarnation stopped
+        }
+
+        Receive<StartDevice>(OnStart);
+        Receive<ResetDevice>(_ => OnReset());
+        Receive<Kick>(OnKick);
+        Receive<BlockIoDone>(OnIoDone);
+        Receive<FinishBlockInFlight>(_ => Guarded(FinishInFlightRequests));
+    }
+
+    public bool ReadOnly => _backend.ReadOnly;
+
+    public static Props Props(GuestMemory memory, IVirtioTransport transport, IActorRef interrupts, IBlockBackend backend, BlockDeviceState state, BlockDeviceOptions? options = null) =>
+        Akka.Actor.Props.Create(() => new BlockDevice(memory, transport, interrupts, backend, state, options ?? BlockDeviceOptions.Default));
+
+    /// <summary>The device-page entry's offered features for a disk that is (or is not) read-only.</summary>
+    public static byte[] OfferedFeatures(bool readOnly) => BlockConfig.OfferedFeatures(readOnly);
+
+    protected override void PreStart()
+    {
+        string dispatcher = _options.IoDispatcher;
+        if (!Context.System.Dispatchers.HasDispatcher(dispatcher))
+        {
+            _log.Warning("block: no dispatcher '{0}' is configured; the I/O workers use {1}", dispatcher, BlockDeviceOptions.FallbackIoDispatcher);
+            dispatcher = BlockDeviceOptions.FallbackIoDispatcher;
+        }
+        int count = Math.Max(1, _options.Workers);
+        _workers = new IActorRef[count];
+        _workerLoad = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            // Unnamed: after a restart the previous incarnation's workers may still be stopping.
+            _workers[i] = Context.ActorOf(BlockIoWorker.Props(_memory, _backend).WithDispatcher(dispatcher));
+        }
+        if (_queue is not null)
+        {
+            Self.Tell(FinishBlockInFlight.Instance);
+        }
+    }
+
+    private void OnStart(StartDevice start)
+    {
+        var virtio = _state.Virtio;
+        if (virtio.Started)
+        {
+            return; // a guest that notifies after every status write: starting twice is a no-op
+        }
+        if (virtio.Failed)
+        {
+            _log.Warning("block: start (status 0x{0:x2}) ignored: the device failed and waits for a reset", start.Status);
+            return;
+        }
+        var offered = OfferedFeatures(ReadOnly);
+        var agreed = new byte[offered.Length];
+        var accepted = start.AcceptedFeatures.Span;
+        for (int i = 0; i < agreed.Length && i < accepted.Length; i++)
+        {
+            agreed[i] = (byte)(offered[i] & accepted[i]);
+        }
+        virtio.Features = RingFeatures.FromAccepted(agreed);
+        virtio.Started = true;
+        _queue = BuildQueue(virtio.Features);
+        Serve(); // the guest may have posted requests before it notified the status
+    }
+
+    private void OnReset()
+    {
+        _state.Virtio.Reset();
+        _queue = null;
+        ForgetInFlight();
+    }
+
+    private void OnKick(Kick kick)
+    {
+        if (!_state.Virtio.Started)
+        {
+            _log.Info("block: kick of queue {0} before the device started; ignored", kick.Queue);
+            return;
+        }
+        if (kick.Queue != RequestQueue)
+        {
+            _log.Warning("block: kick of queue {0}, which does not exist", kick.Queue);
+            return;
+        }
+        Serve();
+    }
+
+    private void Serve()
+    {
+        if (_queue is null || _state.Virtio.Failed)
+        {
+            return;
+        }
+        Guarded(() =>
+        {
+            var queue = _queue;
+            while (queue.TryPop(out var chain))
+            {
+                Submit(Parse(chain));
+            }
+            RaiseIfWanted(queue);
+        });
+    }
+
+    private BlockRequest Parse(DescriptorChain chain) =>
+        BlockRequest.Parse(chain, _memory, _backend.Length, ReadOnly, BlockConfig.SegMaxFor(_queue!.Setup.Size));
+
+    /// <summary>Answers what needs no disk at once; sends the rest to a worker, or holds it behind a waiting FLUSH.</summary>
+    private void Submit(BlockRequest request)
+    {
+        switch (request.Kind)
+        {
+            case BlockRequestKind.Invalid:
+                _log.Warning("block: request {0} refused with IOERR: {1}", request.Head, request.Problem);
+                Finish(request.Head, request.StatusAddress, BlockConfig.StatusIoError, 1);
+                return;
+            case BlockRequestKind.Unsupported:
+                _log.Info("block: request {0}: {1}; UNSUPP", request.Head, request.Problem);
+                Finish(request.Head, request.StatusAddress, BlockConfig.StatusUnsupported, 1);
+                return;
+            case BlockRequestKind.GetId:
+                var chain = new DescriptorChain(request.Head, [.. request.Data]);
+                int written = chain.Write(_memory, _serial);
+                Finish(request.Head, request.StatusAddress, BlockConfig.StatusOk, (uint)written + 1);
+                return;
+        }
+        if (_held.Count > 0 || (request.Kind == BlockRequestKind.Flush && _inFlight.Count > 0))
+        {
+            _held.Enqueue(request);
+            return;
+        }
+        Dispatch(request);
+    }
+
+    private void Dispatch(BlockRequest request)
+    {
+        long ticket = ++_state.LastTicket;
+        int worker = 0;
+        for (int i = 1; i < _workerLoad.Length; i++)
+        {
+            if (_workerLoad[i] < _workerLoad[worker])
+            {
+                worker = i;
+            }
+        }
+        _workerLoad[worker]++;
+        _inFlight[request.Head] = (ticket, request);
+        _workers[worker].Tell(new BlockIo(ticket, worker, request), Self);
+    }
+
+    private void OnIoDone(BlockIoDone done)
+    {
+        if (!_inFlight.TryGetValue(done.Head, out var entry) || entry.Ticket != done.Ticket)
+        {
+            return; // from before a reset or a restart: that request was forgotten or re-submitted
+        }
+        _inFlight.Remove(done.Head);
+        var request = entry.Request;
+        _workerLoad[done.Worker]--;
+        if (_queue is null || _state.Virtio.Failed)
+        {
+            return;
+        }
+        Guarded(() =>
+        {
+            if (done.Error is null)
+            {
+                uint written = request.Kind == BlockRequestKind.Read ? (uint)request.DataLength + 1 : 1;
+                Finish(done.Head, request.StatusAddress, BlockConfig.StatusOk, written);
+            }
+            else
+            {
+                _log.Warning("block: host I/O error, request {0} completes with IOERR: {1}", done.Head, done.Error);
+                Finish(done.Head, request.StatusAddress, BlockConfig.StatusIoError, 1);
+            }
+            ReleaseHeld();
+            RaiseIfWanted(_queue);
+        });
+    }
+
+    /// <summary>Sends on what a FLUSH held back, up to the next FLUSH that must still wait.</summary>
+    private void ReleaseHeld()
+    {
+        while (_held.Count > 0)
+        {
+            var next = _held.Peek();
+            if (next.Kind == BlockRequestKind.Flush && _inFlight.Count > 0)
+            {
+                return;
+            }
+            Dispatch(_held.Dequeue());
+        }
+    }
+
+    /// <summary>The status byte, then the used entry (with release): the guest sees both or neither.</summary>
+    private void Finish(ushort head, ulong statusAddress, byte status, uint written)
+    {
+        _memory.WriteU8(statusAddress, status);
+        _queue!.Complete(head, written);
+        switch (status)
+        {
+            case BlockConfig.StatusOk:
+                _state.CompletedOk++;
+                break;
+            case BlockConfig.StatusIoError:
+                _state.CompletedIoError++;
+                break;
+            default:
+                _state.CompletedUnsupported++;
+                break;
+        }
+    }
+
+    /// <summary>
+    /// After a restart: the requests the last incarnation took and did not complete are done again
+    /// (reads and writes are idempotent; a FLUSH goes last, after the writes it must cover).
+    /// </summary>
+    private void FinishInFlightRequests()
+    {
+        if (_queue is null || _state.Virtio.Failed)
+        {
+            return;
+        }
+        var requests = _queue.InFlightChains().Select(Parse).ToList();
+        foreach (var request in requests.Where(r => r.Kind != BlockRequestKind.Flush))
+        {
+            Submit(request);
+        }
+        foreach (var request in requests.Where(r => r.Kind == BlockRequestKind.Flush))
+        {
+            Submit(request);
+        }
+        RaiseIfWanted(_queue);
+        Serve();
+    }
+
+    /// <summary>Runs queue work; a guest that broke the ring rules fails the device instead of the actor.</summary>
+    private void Guarded(Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch (VirtQueueException e)
+        {
+            Fail(e.Message);
+        }
+        catch (GuestMemoryException e)
+        {
+            Fail(e.Message);
+        }
+    }
+
+    private void RaiseIfWanted(VirtQueue? queue)
+    {
+        if (queue is not null && queue.ShouldInterrupt())
+        {
+            _interrupts.Tell(RaiseIrq.For(queue.Setup.Irq), Self);
+        }
+    }
+
+    /// <summary>A guest bug: FAILED to the guest, one clear line in the log, nothing served until reset.</summary>
+    private void Fail(string reason)
+    {
+        _state.Virtio.Failed = true;
+        _queue = null;
+        ForgetInFlight();
+        _transport.SignalFailed();
+        _log.Error("block: the request queue broke a virtqueue rule, device FAILED until the guest resets it: {0}", reason);
+    }
+
+    private void ForgetInFlight()
+    {
+        _inFlight.Clear();
+        _held.Clear();
+        Array.Clear(_workerLoad);
+    }
+
+    private VirtQueue BuildQueue(RingFeatures features)
+    {
+        var setups = _transport.Queues;
+        if (setups.Count != QueueCount)
+        {
+            throw new InvalidOperationException($"the block device has {QueueCount} queue, its transport gave {setups.Count}");
+        }
+        return new VirtQueue(_memory, setups[RequestQueue], _transport.RamSize, ChainDirection.ReadThenWrite, features, _state.Virtio.Queues[RequestQueue]);
+    }
+}
