@@ -80,9 +80,9 @@ internal static class ExperimentCommand
             spec = spec with { Trials = 1 };
         }
         var runner = new ExperimentRunner(spec, kernel, AkkaConfig(env));
-        await env.Error.WriteLineAsync($"experiment {spec.Name}: {plan.Count} trial(s) of {spec.Workload} ({spec.Count} requests)").ConfigureAwait(false);
+        await env.Error.WriteLineAsync($"experiment {spec.Name}: {plan.Count} trial(s) of {spec.Workload} ({spec.Count} {spec.Unit})").ConfigureAwait(false);
         var results = await runner.RunAsync(plan, r => env.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  trial {r.Index}/{plan.Count} seed {r.Seed}: {(r.Check.Passed ? "pass" : "FAIL " + r.Check.Problem)} — {r.Check.Requests} requests, {r.DeviceFailures} device failures, {r.KicksDropped} kicks / {r.IrqsDropped} IRQs dropped, {r.Duration.TotalSeconds:F2} s"))).ConfigureAwait(false);
+            $"  trial {r.Index}/{plan.Count} seed {r.Seed}: {(r.Check.Passed ? "pass" : "FAIL " + r.Check.Problem)} — {r.Check.Requests} {spec.Unit}, {r.DeviceFailures} device failures, {r.KicksDropped} kicks / {r.IrqsDropped} IRQs dropped, {r.Duration.TotalSeconds:F2} s"))).ConfigureAwait(false);
 
         string folder = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", Path.GetFileNameWithoutExtension(file) + "-report");
         string command = "lguest-actors experiment " + string.Join(' ', args);

@@ -40,12 +40,12 @@ internal static class ExperimentReport
         var inv = CultureInfo.InvariantCulture;
         md.Append(inv, $"# Experiment: {spec.Name}\n\n");
         md.Append(inv, $"`{command}` — {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, file `{specPath}`\n\n");
-        md.Append(inv, $"Workload **{spec.Workload}** ({spec.Count} requests per trial), {spec.Trials} trial(s) from seed {spec.Seed}; ");
+        md.Append(inv, $"Workload **{spec.Workload}** ({spec.Count} {spec.Unit} per trial), {spec.Trials} trial(s) from seed {spec.Seed}; ");
         md.Append(inv, $"supervision: at most {spec.Supervision.MaxRestarts} restarts within {Ms(spec.Supervision.Within)}, watchdog every {Ms(spec.Supervision.WatchdogInterval)} (restart after {Ms(spec.Supervision.WatchdogTimeout)}).\n\n");
         md.Append(inv, $"Fault plan: {Describe(spec.Faults)}\n\n");
         md.Append("## Summary\n\n| | |\n|---|---|\n");
         md.Append(inv, $"| trials passed | **{trials.Count(t => t.Check.Passed)} / {trials.Count}** |\n");
-        md.Append(inv, $"| requests checked | {trials.Sum(t => t.Check.Requests)} |\n");
+        md.Append(inv, $"| {spec.Unit} checked | {trials.Sum(t => t.Check.Requests)} |\n");
         md.Append(inv, $"| device failures injected (crashes + kills) | {trials.Sum(t => t.Crashes)} + {trials.Sum(t => t.Kills)} = **{trials.Sum(t => t.DeviceFailures)}** |\n");
         md.Append(inv, $"| kicks dropped / IRQs dropped / other faults | {trials.Sum(t => t.KicksDropped)} / {trials.Sum(t => t.IrqsDropped)} / {trials.Sum(t => t.OtherFaults)} |\n");
         md.Append(inv, $"| lost | **{trials.Sum(t => t.Check.Lost)}** |\n");
@@ -54,7 +54,7 @@ internal static class ExperimentReport
         md.Append(inv, $"| guest-visible errors | **{trials.Sum(t => t.Check.GuestErrors)}** |\n");
         md.Append(inv, $"| recovery time p50 / p90 / p99 / max | {Percentiles(recoveries)} |\n");
         md.Append(inv, $"| trial duration mean / max | {trials.Average(t => t.Duration.TotalSeconds):F2} s / {trials.Max(t => t.Duration.TotalSeconds):F2} s |\n");
-        md.Append(inv, $"| requests per second (mean over trials) | {trials.Average(t => t.RequestsPerSecond):F0} |\n\n");
+        md.Append(inv, $"| {spec.Unit} per second (mean over trials) | {trials.Average(t => t.RequestsPerSecond):F0} |\n\n");
         md.Append("![recovery time distribution](recovery.svg)\n\n");
         if (shown is not null)
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
+using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Faults;
 using LguestActors.Actors.Launcher;
 
@@ -72,46 +73,68 @@ internal sealed class ExperimentRunner
         var start = DateTimeOffset.UtcNow;
         var console = new TimedConsoleBackend(clock);
         var injector = new FaultInjector(_spec.Faults with { Seed = seed });
-        var config = new VmConfig($"trial-{index}", (ulong)_spec.MemoryMib << 20, _kernel, ConsoleCountWorkload.CommandLine(_spec.Count), [new ConsoleConfig(console)])
+        TrialCheck check;
+        IReadOnlyList<TimeSpan> served;
+        if (_spec.Workload == BlockWriteVerifyWorkload.Name)
         {
-            Faults = injector,
-            Supervision = _spec.Supervision,
-        };
-        var vm = VmLauncher.Launch(system, config);
-        VmExited? exit = null;
-        try
-        {
-            exit = await vm.Exited.WaitAsync(_spec.TrialTimeout).ConfigureAwait(false);
+            uint pattern = (uint)seed;
+            using var disk = new InMemoryBlockBackend(BlockWriteVerifyWorkload.DiskBytes(_spec.Count));
+            var timed = new TimedBlockBackend(disk, clock);
+            var write = await BootAsync(system, $"trial-{index}-write", BlockWriteVerifyWorkload.CommandLine(pattern, _spec.Count, true), console, injector, timed).ConfigureAwait(false);
+            var verify = write is null ? null
+                : await BootAsync(system, $"trial-{index}-verify", BlockWriteVerifyWorkload.CommandLine(pattern, _spec.Count, false), console, injector, timed).ConfigureAwait(false);
+            check = BlockWriteVerifyWorkload.Check(pattern, _spec.Count, write, verify, disk.Contents());
+            served = timed.Completions;
         }
-        catch (TimeoutException)
+        else
         {
-            vm.Stop("trial timeout");
-            await vm.Exited.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            var exit = await BootAsync(system, $"trial-{index}", ConsoleCountWorkload.CommandLine(_spec.Count), console, injector, null).ConfigureAwait(false);
+            check = ConsoleCountWorkload.Check(_spec.Count, console.Output, exit);
+            served = console.Writes.Where(w => w.Text.StartsWith("count ", StringComparison.Ordinal)).Select(w => w.At).ToList();
         }
         var duration = clock.Elapsed;
-        // The VM's actor names are reused by no one, but let its listener and launcher go before the next trial.
         var counters = injector.Counters;
-        var check = ConsoleCountWorkload.Check(_spec.Count, console.Output, exit).WithRing(counters.RequestsTaken, counters.RequestsPublished, _spec.Faults.IsActive);
+        check = check.WithRing(counters.RequestsTaken, counters.RequestsPublished, _spec.Faults.IsActive);
 
         var faults = counters.FailureInstants.Select(t => t - start).Where(t => t >= TimeSpan.Zero).Order().ToList();
-        var writes = console.Writes;
-        var requestTimes = writes.Where(w => w.Text.StartsWith("count ", StringComparison.Ordinal)).Select(w => w.At).ToList();
         var recoveries = new List<TimeSpan>();
         int next = 0;
         foreach (var f in faults)
         {
-            while (next < writes.Count && writes[next].At <= f)
+            while (next < served.Count && served[next] <= f)
             {
                 next++;
             }
-            if (next < writes.Count)
+            if (next < served.Count)
             {
-                recoveries.Add(writes[next].At - f);
+                recoveries.Add(served[next] - f);
             }
         }
         long other = counters.KicksDelayed + counters.KicksDuplicated + counters.IrqsDelayed + counters.IrqsDuplicated
             + counters.IoErrors + counters.NoSpace + counters.SlowIo + counters.Corruptions;
         return new TrialResult(index, seed, check, duration, counters.Crashes, counters.Kills, counters.KicksDropped, counters.IrqsDropped,
-            other, faults, recoveries, requestTimes);
+            other, faults, recoveries, served);
+    }
+
+    /// <summary>Boots one VM of the trial and waits for its end; null if it did not end within the trial timeout.</summary>
+    private async Task<VmExited?> BootAsync(ActorSystem system, string name, string commandLine, TimedConsoleBackend console, FaultInjector injector, IBlockBackend? disk)
+    {
+        DeviceConfig[] devices = disk is null ? [new ConsoleConfig(console)] : [new ConsoleConfig(console), new BlockDeviceConfig(disk)];
+        var config = new VmConfig(name, (ulong)_spec.MemoryMib << 20, _kernel, commandLine, devices)
+        {
+            Faults = injector,
+            Supervision = _spec.Supervision,
+        };
+        var vm = VmLauncher.Launch(system, config);
+        try
+        {
+            return await vm.Exited.WaitAsync(_spec.TrialTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            vm.Stop("trial timeout");
+            await vm.Exited.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            return null;
+        }
     }
 }

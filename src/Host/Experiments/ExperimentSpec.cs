@@ -10,7 +10,7 @@ namespace LguestActors.Host.Experiments;
 /// <code>
 /// experiment {
 ///   name = console-crashes
-///   workload = console-count      # console-count (run=count n=COUNT); block-write-verify once block is in
+///   workload = console-count      # console-count (run=count n=COUNT) or block-write-verify (COUNT sectors)
 ///   count = 300
 ///   trials = 10
 ///   seed = 1
@@ -34,7 +34,10 @@ internal sealed record ExperimentSpec(
 {
     public const string Section = "experiment";
 
-    public static readonly IReadOnlyList<string> Workloads = [ConsoleCountWorkload.Name];
+    /// <summary>What the workload's count counts.</summary>
+    public string Unit => Workload == BlockWriteVerifyWorkload.Name ? "sectors" : "requests";
+
+    public static readonly IReadOnlyList<string> Workloads = [ConsoleCountWorkload.Name, BlockWriteVerifyWorkload.Name];
 
     /// <exception cref="ConfigurationException">a missing or bad key; the message names it.</exception>
     public static ExperimentSpec Parse(string hocon)

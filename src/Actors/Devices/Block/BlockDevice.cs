@@ -2,6 +2,7 @@ using System.Text;
 using Akka.Actor;
 using Akka.Event;
 using LguestActors.Actors.Devices.Virtio;
+using LguestActors.Actors.Faults;
 using LguestActors.Actors.Protocol;
 using LguestActors.Cpu.Memory;
 
@@ -40,6 +41,13 @@ public sealed class BlockDevice : ReceiveActor
     private int[] _workerLoad = [];
     private VirtQueue? _queue;
 
+    /// <summary>
+    /// A restarted incarnation finishes its predecessor's requests before it takes new ones,
+    /// whatever message comes first (kicks queued while it was down come before
+    /// FinishBlockInFlight); otherwise it would take a request twice over.
+    /// </summary>
+    private bool _mustFinishInFlight;
+
     public BlockDevice(GuestMemory memory, IVirtioTransport transport, IActorRef interrupts, IBlockBackend backend, BlockDeviceState state, BlockDeviceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -55,13 +63,14 @@ public sealed class BlockDevice : ReceiveActor
         if (_state.Virtio.Started && !_state.Virtio.Failed)
         {
             _queue = BuildQueue(_state.Virtio.Features); // a restart: carry on where the last incarnation stopped
+            _mustFinishInFlight = true;
         }
 
         Receive<StartDevice>(OnStart);
         Receive<ResetDevice>(_ => OnReset());
         Receive<Kick>(OnKick);
         Receive<BlockIoDone>(OnIoDone);
-        Receive<FinishBlockInFlight>(_ => Guarded(FinishInFlightRequests));
+        Receive<FinishBlockInFlight>(_ => FinishInFlightFirst());
     }
 
     public bool ReadOnly => _backend.ReadOnly;
@@ -143,9 +152,9 @@ public sealed class BlockDevice : ReceiveActor
 
     private void Serve()
     {
-        if (_queue is null || _state.Virtio.Failed)
+        if (_queue is null || _state.Virtio.Failed || FinishInFlightFirst())
         {
-            return;
+            return; // finishing serves the queue too
         }
         Guarded(() =>
         {
@@ -190,6 +199,7 @@ public sealed class BlockDevice : ReceiveActor
 
     private void Dispatch(BlockRequest request)
     {
+        _state.Virtio.Faults.At(FaultPoint.BeforeSideEffect);
         long ticket = ++_state.LastTicket;
         int worker = 0;
         for (int i = 1; i < _workerLoad.Length; i++)
@@ -251,8 +261,12 @@ public sealed class BlockDevice : ReceiveActor
     /// <summary>The status byte, then the used entry (with release): the guest sees both or neither.</summary>
     private void Finish(ushort head, ulong statusAddress, byte status, uint written)
     {
+        // The status byte is in guest memory and recorded before the used entry goes out: a
+        // restart from here on publishes the request instead of doing its I/O again.
         _memory.WriteU8(statusAddress, status);
-        _queue!.Complete(head, written);
+        _queue!.State.MarkApplied(head, written);
+        _state.Virtio.Faults.At(FaultPoint.AfterSideEffect);
+        _queue.Complete(head, written);
         switch (status)
         {
             case BlockConfig.StatusOk:
@@ -277,7 +291,19 @@ public sealed class BlockDevice : ReceiveActor
         {
             return;
         }
-        var requests = _queue.InFlightChains().Select(Parse).ToList();
+        var queue = _queue;
+        var requests = new List<BlockRequest>();
+        foreach (var chain in queue.InFlightChains())
+        {
+            if (queue.State.TryGetApplied(chain.Head, out uint written))
+            {
+                queue.Complete(chain.Head, written); // done and its status written: publish only
+            }
+            else
+            {
+                requests.Add(Parse(chain));
+            }
+        }
         foreach (var request in requests.Where(r => r.Kind != BlockRequestKind.Flush))
         {
             Submit(request);
@@ -291,6 +317,17 @@ public sealed class BlockDevice : ReceiveActor
     }
 
     /// <summary>Runs queue work; a guest that broke the ring rules fails the device instead of the actor.</summary>
+    private bool FinishInFlightFirst()
+    {
+        if (!_mustFinishInFlight)
+        {
+            return false;
+        }
+        _mustFinishInFlight = false;
+        Guarded(FinishInFlightRequests);
+        return true;
+    }
+
     private void Guarded(Action work)
     {
         try
