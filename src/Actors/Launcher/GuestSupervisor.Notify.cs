@@ -23,7 +23,7 @@ public sealed partial class GuestSupervisor
         {
             // The device started, but the vCPU had not yet taken our RegisterKick when the guest
             // kicked (the NOTIFY of the status is asynchronous): pass the kick on, or it is lost.
-            _devices[ringDevice].Tell(Kick.For(queue), Self);
+            _kickTargets[ringDevice].Tell(Kick.For(queue), Self); // through the kick link, like every kick
         }
         else if (_devicePage.TryFindRing(address, out ringDevice, out queue))
         {

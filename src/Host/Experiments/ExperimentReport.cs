@@ -114,6 +114,7 @@ internal static class ExperimentReport
         if (p.BackendIoError > 0 || p.BackendNoSpace > 0 || p.SlowIo > 0) { parts.Add(string.Create(inv, $"backend EIO {p.BackendIoError} ENOSPC {p.BackendNoSpace} slow {p.SlowIo}")); }
         if (p.CorruptDescriptor > 0) { parts.Add(string.Create(inv, $"hostile descriptors p={p.CorruptDescriptor}")); }
         if (p.MaxCrashes >= 0) { parts.Add(string.Create(inv, $"at most {p.MaxCrashes} crashes per device")); }
+        if (parts.Count > 0 && p.Devices.Count > 0) { parts.Add("devices: " + string.Join(", ", p.Devices)); }
         return parts.Count == 0 ? "none" : string.Join("; ", parts);
     }
 }
