@@ -20,10 +20,12 @@ int warmup = Option("--warmup", 20_000);
 string kernelPath = FindKernel();
 var kernel = File.ReadAllBytes(kernelPath);
 Console.WriteLine($"NetBench: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, load average {LoadAverage()}");
+var results = new Dictionary<int, List<double>>();
 if (warmup > 0)
 {
     Console.Write("warm-up (untimed) ");
     await RunAsync(64, warmup);
+    results.Clear();
 }
 for (int round = 0; round < rounds; round++)
 {
@@ -31,6 +33,11 @@ for (int round = 0; round < rounds; round++)
     {
         await RunAsync(size, count);
     }
+}
+foreach (var (size, rates) in results.OrderBy(r => r.Key))
+{
+    var sorted = rates.Order().ToArray();
+    Console.WriteLine($"median of {sorted.Length} timed runs, {size}-byte frames: {sorted[sorted.Length / 2]:N0} delivered/s (min {sorted[0]:N0}, max {sorted[^1]:N0})");
 }
 Console.WriteLine($"load average after: {LoadAverage()}");
 
@@ -94,6 +101,11 @@ async Task RunAsync(int size, int frames)
     var exited = await client.Exited.WaitAsync(TimeSpan.FromSeconds(60));
     double seconds = lastAt.TotalSeconds;
     long delivered = stats.RxFrames - first;
+    if (!results.TryGetValue(size, out var list))
+    {
+        results[size] = list = [];
+    }
+    list.Add(delivered / seconds);
     // a's own figure: "blast: DONE N frames of S bytes to T in U us".
     var words = exited.Reason.Split(' ');
     int inAt = Array.IndexOf(words, "in");
