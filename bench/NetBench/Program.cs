@@ -11,14 +11,52 @@ using LguestActors.Actors.Network;
 // bytes to b, as fast as its transmit ring takes them. Reported: frames that reached b's receive
 // buffers per second of host wall time (from a's first frame to the last one in b), and the
 // payload throughput of those frames.
-//   dotnet run --project bench/NetBench -c Release [-- --count N]
-int count = args.Length >= 2 && args[0] == "--count" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50_000;
+// An untimed warm-up blast comes first, so the timed runs measure a warm JIT, not a cold one;
+// then each size, both orders (64, 1514, 1514, 64) per round.
+//   dotnet run --project bench/NetBench -c Release [-- --count N] [--rounds R] [--warmup N]
+int count = Option("--count", 50_000);
+int rounds = Option("--rounds", 1);
+int warmup = Option("--warmup", 20_000);
 string kernelPath = FindKernel();
 var kernel = File.ReadAllBytes(kernelPath);
-Console.WriteLine($"NetBench: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
-foreach (int size in new[] { 64, 1514 })
+Console.WriteLine($"NetBench: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}, load average {LoadAverage()}");
+var results = new Dictionary<int, List<double>>();
+if (warmup > 0)
 {
-    await RunAsync(size, count);
+    Console.Write("warm-up (untimed) ");
+    await RunAsync(64, warmup);
+    results.Clear();
+}
+for (int round = 0; round < rounds; round++)
+{
+    foreach (int size in new[] { 64, 1514, 1514, 64 })
+    {
+        await RunAsync(size, count);
+    }
+}
+foreach (var (size, rates) in results.OrderBy(r => r.Key))
+{
+    var sorted = rates.Order().ToArray();
+    Console.WriteLine($"median of {sorted.Length} timed runs, {size}-byte frames: {sorted[sorted.Length / 2]:N0} delivered/s (min {sorted[0]:N0}, max {sorted[^1]:N0})");
+}
+Console.WriteLine($"load average after: {LoadAverage()}");
+
+int Option(string name, int fallback)
+{
+    int at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+static string LoadAverage()
+{
+    try
+    {
+        return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+    }
+    catch (IOException)
+    {
+        return "unknown";
+    }
 }
 
 async Task RunAsync(int size, int frames)
@@ -63,9 +101,19 @@ async Task RunAsync(int size, int frames)
     var exited = await client.Exited.WaitAsync(TimeSpan.FromSeconds(60));
     double seconds = lastAt.TotalSeconds;
     long delivered = stats.RxFrames - first;
-    Console.WriteLine($"frames of {size} bytes: sent {frames}, delivered {stats.RxFrames - startFrames} " +
+    if (!results.TryGetValue(size, out var list))
+    {
+        results[size] = list = [];
+    }
+    list.Add(delivered / seconds);
+    // a's own figure: "blast: DONE N frames of S bytes to T in U us".
+    var words = exited.Reason.Split(' ');
+    int inAt = Array.IndexOf(words, "in");
+    string sendRate = inAt > 0 && inAt + 1 < words.Length && double.TryParse(words[inAt + 1], CultureInfo.InvariantCulture, out double us) && us > 0
+        ? $"{frames / (us / 1e6):N0} frames/s" : "?";
+    Console.WriteLine($"frames of {size} bytes: sent {frames} ({sendRate}), delivered {stats.RxFrames - startFrames} " +
         $"(dropped at b: no buffer {stats.RxDroppedNoBuffer}, backlog {stats.RxDroppedBacklog}); " +
-        $"{delivered / seconds:N0} frames/s, {delivered * size * 8 / seconds / 1e6:N1} Mbit/s over {seconds:N2} s");
+        $"{delivered / seconds:N0} delivered/s, {delivered * size * 8 / seconds / 1e6:N1} Mbit/s over {seconds:N2} s");
     Console.WriteLine($"  guest a: {exited.Reason}");
     server.Stop("bench over");
     await server.Exited;

@@ -8,9 +8,11 @@
 #define NET_HDR 10
 #define FRAME_MAX 1518
 #define BUF_SIZE 1536
-#define RX_BUFS 64
+#define RX_BUFS 256          /* the whole receive ring (lguest's 256 entries), or less if it is smaller */
 #define TX_BUFS 128
 #define VIRTIO_NET_F_MAC 5
+#define VRING_USED_F_NO_NOTIFY 1
+#define RX_REPUBLISH 32      /* while draining, hand reposted buffers back every this many frames */
 
 #define ETH_ARP 0x0806
 #define ETH_IP 0x0800
@@ -25,6 +27,7 @@ static uint8_t tx_bufs[TX_BUFS][BUF_SIZE] __attribute__((aligned(16)));
 static uint16_t tx_free[TX_BUFS];
 static int tx_free_count;
 static uint16_t tx_unkicked;
+static uint16_t rx_posted;   /* receive buffers in use: min(RX_BUFS, ring size) */
 
 uint8_t net_mac[6];
 uint32_t net_ip;             /* host order */
@@ -105,13 +108,35 @@ uint64_t net_now_us(void)
     return (uint64_t)s * 1000000u + ns / 1000u;
 }
 
-static void post_rx(uint16_t id)
+/* Receive descriptor id always points at rx_bufs[id]: set once, then only its head is reposted. */
+static void setup_rx(uint16_t id)
 {
     rxq.desc[id].addr = (uint32_t)(uintptr_t)rx_bufs[id];
     rxq.desc[id].len = BUF_SIZE;
     rxq.desc[id].flags = VRING_DESC_F_WRITE;
     rxq.desc[id].next = 0;
-    vq_publish(&rxq, id);
+}
+
+/* Puts buffer id back in the available ring without publishing avail.idx (rx_publish does). */
+static void repost_rx(uint16_t id)
+{
+    rxq.avail_ring[rxq.avail_shadow % rxq.num] = id;
+    rxq.avail_shadow++;
+}
+
+static void rx_publish(void)
+{
+    barrier();
+    *rxq.avail_idx = rxq.avail_shadow;
+    barrier();
+}
+
+/* The device sets VRING_USED_F_NO_NOTIFY when it looks at the available ring for every frame. */
+static void rx_kick_if_wanted(void)
+{
+    volatile uint16_t *used_flags = (volatile uint16_t *)((uintptr_t)rxq.used_idx - 2);
+    if (!(*used_flags & VRING_USED_F_NO_NOTIFY))
+        vq_kick(&rxq);
 }
 
 static void reclaim_tx(void)
@@ -291,23 +316,35 @@ static void handle_frame(const uint8_t *f, uint32_t len)
     }
 }
 
-/* The receive interrupt (and the transmit one): take every used buffer, handle it, post it again. */
+/* The receive interrupt (and the transmit one): take every used buffer, handle it, post it again.
+ * While draining, the device is asked not to interrupt (VRING_AVAIL_F_NO_INTERRUPT); after turning
+ * interrupts back on the ring is checked once more, so a frame completed in between is not left
+ * waiting for the next one. Reposts are published in batches, with at most one kick. */
 static void net_irq(int irq)
 {
     (void)irq;
     uint32_t id, len;
     int reposted = 0;
-    while (vq_get_used(&rxq, &id, &len)) {
-        if (id >= RX_BUFS)
-            continue;
-        net_stats.rx_frames++;
-        if (len > NET_HDR && len <= BUF_SIZE)
-            handle_frame(rx_bufs[id] + NET_HDR, len - NET_HDR);
-        post_rx((uint16_t)id);
-        reposted = 1;
+    for (;;) {
+        *rxq.avail_flags = VRING_AVAIL_F_NO_INTERRUPT;
+        while (vq_get_used(&rxq, &id, &len)) {
+            if (id >= rx_posted)
+                continue;
+            net_stats.rx_frames++;
+            if (len > NET_HDR && len <= BUF_SIZE)
+                handle_frame(rx_bufs[id] + NET_HDR, len - NET_HDR);
+            repost_rx((uint16_t)id);
+            if (++reposted % RX_REPUBLISH == 0)
+                rx_publish();
+        }
+        rx_publish();
+        *rxq.avail_flags = 0;
+        barrier();
+        if (!vq_has_used(&rxq))
+            break;
     }
     if (reposted)
-        vq_kick(&rxq);
+        rx_kick_if_wanted();
     reclaim_tx();
     kick_tx();
 }
@@ -327,16 +364,20 @@ int net_init(void)
         net_ip = 0;
     vq_init(&rxq, &d->vq[0]);
     vq_init(&txq, &d->vq[1]);
-    if (rxq.num < RX_BUFS || txq.num < TX_BUFS)
+    if (txq.num < TX_BUFS || rxq.num == 0)
         return -1;
+    rx_posted = rxq.num < RX_BUFS ? rxq.num : RX_BUFS;
     int has_mac = d->feature_len > 0 && (d->features[0] & (1u << VIRTIO_NET_F_MAC)) && d->config_len >= 6;
     for (int i = 0; i < 6; i++)
         net_mac[i] = has_mac ? d->config[i] : (uint8_t)(i == 0 ? 0x52 : i);
     for (uint16_t i = 0; i < TX_BUFS; i++)
         tx_free[i] = i;
     tx_free_count = TX_BUFS;
-    for (uint16_t i = 0; i < RX_BUFS; i++)
-        post_rx(i);
+    for (uint16_t i = 0; i < rx_posted; i++) {
+        setup_rx(i);
+        repost_rx(i);
+    }
+    rx_publish();
     irq_register(rxq.irq, net_irq);
     irq_register(txq.irq, net_irq);
 

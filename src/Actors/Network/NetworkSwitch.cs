@@ -17,6 +17,7 @@ public sealed class NetworkSwitch : ReceiveActor
     private readonly string _name;
     private readonly Dictionary<IActorRef, Port> _ports = [];
     private readonly Dictionary<MacAddress, Port> _macs = [];
+    private readonly List<Port> _batched = [];
     private int _nextPort;
     private long _unknownSenderFrames;
 
@@ -24,6 +25,7 @@ public sealed class NetworkSwitch : ReceiveActor
     {
         _name = name;
         Receive<SwitchFrame>(OnFrame);
+        Receive<SwitchFrames>(OnFrames);
         Receive<AttachPort>(OnAttach);
         Receive<DetachPort>(_ => Remove(Sender, "detached"));
         Receive<Terminated>(t => Remove(t.ActorRef, "stopped"));
@@ -64,15 +66,41 @@ public sealed class NetworkSwitch : ReceiveActor
 
     private void OnFrame(SwitchFrame message)
     {
-        var frame = message.Frame;
-        if (!_ports.TryGetValue(Sender, out var from))
+        if (FromPort() is { } from)
         {
-            if (_unknownSenderFrames++ == 0)
-            {
-                _log.Warning("switch {0}: frame from {1}, which is not a port; dropped (further ones counted)", _name, Sender.Path);
-            }
-            return;
+            Route(from, message.Frame);
+            Flush();
         }
+    }
+
+    /// <summary>A burst: routed frame by frame, then one message per port that got any (in order).</summary>
+    private void OnFrames(SwitchFrames message)
+    {
+        if (FromPort() is { } from)
+        {
+            foreach (var frame in message.Frames)
+            {
+                Route(from, frame);
+            }
+            Flush();
+        }
+    }
+
+    private Port? FromPort()
+    {
+        if (_ports.TryGetValue(Sender, out var from))
+        {
+            return from;
+        }
+        if (_unknownSenderFrames++ == 0)
+        {
+            _log.Warning("switch {0}: frame from {1}, which is not a port; dropped (further ones counted)", _name, Sender.Path);
+        }
+        return null;
+    }
+
+    private void Route(Port from, byte[] frame)
+    {
         from.RxFrames++;
         from.RxBytes += frame.Length;
         if (frame.Length < EthernetFrame.HeaderSize)
@@ -89,7 +117,7 @@ public sealed class NetworkSwitch : ReceiveActor
         {
             if (!ReferenceEquals(to, from))
             {
-                to.Deliver(frame);
+                Queue(to, frame);
             }
             return;
         }
@@ -97,9 +125,26 @@ public sealed class NetworkSwitch : ReceiveActor
         {
             if (!ReferenceEquals(port, from))
             {
-                port.Deliver(frame);
+                Queue(port, frame);
             }
         }
+    }
+
+    private void Queue(Port port, byte[] frame)
+    {
+        if (port.Enqueue(frame))
+        {
+            _batched.Add(port);
+        }
+    }
+
+    private void Flush()
+    {
+        foreach (var port in _batched)
+        {
+            port.Deliver();
+        }
+        _batched.Clear();
     }
 
     private SwitchStats Stats() => new(
@@ -110,6 +155,8 @@ public sealed class NetworkSwitch : ReceiveActor
 
     private sealed class Port(int number, string name, IActorRef device, NetInbox inbox)
     {
+        private List<byte[]>? _pending;
+
         public int Number { get; } = number;
 
         public string Name { get; } = name;
@@ -124,17 +171,38 @@ public sealed class NetworkSwitch : ReceiveActor
 
         public long TxDropped { get; private set; }
 
-        /// <summary>The frame array is shared by every port it floods to: nobody writes it after sending.</summary>
-        public void Deliver(byte[] frame)
+        /// <summary>Adds a frame to this turn's batch; true when it is the batch's first.</summary>
+        public bool Enqueue(byte[] frame)
         {
-            if (inbox.TryDeliver(device, frame))
+            _pending ??= [];
+            _pending.Add(frame);
+            return _pending.Count == 1;
+        }
+
+        /// <summary>
+        /// Sends this turn's batch in one message. The frame arrays are shared by every port they
+        /// flood to, and the list goes with the message: nobody writes either after sending.
+        /// </summary>
+        public void Deliver()
+        {
+            var batch = _pending;
+            _pending = null;
+            if (batch is null)
             {
-                TxFrames++;
-                TxBytes += frame.Length;
+                return;
             }
-            else
+            int sent = inbox.TryDeliverMany(device, batch);
+            for (int i = 0; i < batch.Count; i++)
             {
-                TxDropped++;
+                if (i < sent)
+                {
+                    TxFrames++;
+                    TxBytes += batch[i].Length;
+                }
+                else
+                {
+                    TxDropped++;
+                }
             }
         }
     }

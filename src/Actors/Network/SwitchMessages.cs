@@ -21,6 +21,9 @@ public sealed record DetachPort
 /// <summary>A frame (Ethernet header onward) the sender's port puts on the wire.</summary>
 public sealed record SwitchFrame(byte[] Frame);
 
+/// <summary>Frames the sender's port puts on the wire in one go, in order; routed in one turn.</summary>
+public sealed record SwitchFrames(IReadOnlyList<byte[]> Frames);
+
 /// <summary>Ask the switch for its counters and MAC table; answered with <see cref="SwitchStats"/>.</summary>
 public sealed record GetSwitchStats
 {

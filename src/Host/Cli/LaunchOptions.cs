@@ -160,7 +160,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
             return new HostCommand.UsageError($"--vm={twice.Key}: two VMs with the same name");
         }
         string? kernel = positional.Count > 1 ? positional[1] : null;
-        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks));
+        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null));
     }
 
     /// <summary>The name of the VM the positional arguments describe (/user/vmm/vm-guest).</summary>

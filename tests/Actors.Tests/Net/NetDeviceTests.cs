@@ -206,6 +206,73 @@ public sealed class NetDeviceTests : TestKit
     }
 
     [Fact]
+    public async Task A_burst_fills_the_posted_buffers_in_order_counts_the_rest_as_drops_and_raises_one_IRQ()
+    {
+        Rx.PostWritable(NetHeader.Size + EthernetFrame.MaxSize);
+        Rx.PostWritable(NetHeader.Size + EthernetFrame.MaxSize);
+        Start();
+        _net.Tell(new NetFramesIn([Frame(A, B, 50, fill: 1), Frame(A, B, 50, fill: 2), Frame(A, B, 50, fill: 3)]));
+
+        Assert.Equal(RxIrq, (await _irq.ExpectMsgAsync<RaiseIrq>(Timeout)).Irq);
+        var used = Rx.TakeUsed();
+        Assert.Equal([1, 2], used.Select(u => Rx.ReadWritten(u)[^1]).ToArray());
+        var stats = await StatsAsync();
+        Assert.Equal((2, 1L), (stats.RxFrames, stats.RxDroppedNoBuffer));
+        await _irq.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public async Task The_device_asks_for_no_receive_kicks_because_each_frame_looks_for_a_buffer()
+    {
+        Assert.Equal(0, Rx.Memory.ReadU16(Rx.Layout.UsedFlags) & RingLayout.UsedNoNotify);
+        Start();
+        await StatsAsync();
+        Assert.Equal(RingLayout.UsedNoNotify, Rx.Memory.ReadU16(Rx.Layout.UsedFlags) & RingLayout.UsedNoNotify);
+        Assert.Equal(0, Tx.Memory.ReadU16(Tx.Layout.UsedFlags) & RingLayout.UsedNoNotify);
+        // A buffer posted without a kick takes the next frame.
+        Rx.PostWritable(NetHeader.Size + EthernetFrame.MaxSize);
+        _net.Tell(new NetFrameIn(Frame(A, B)));
+        await _irq.ExpectMsgAsync<RaiseIrq>(Timeout);
+        Assert.Single(Rx.TakeUsed());
+    }
+
+    [Fact]
+    public async Task Frames_queued_together_go_to_the_backend_as_one_burst_in_order()
+    {
+        var wire = CreateTestProbe();
+        var backend = new BurstProbeBackend(wire.Ref);
+        var vm = Harness(A);
+        var net = Sys.ActorOf(NetDevice.Props(vm.Memory, vm.Transport, _irq.Ref, backend, A, new NetDeviceState()));
+        var tx = vm.Drivers[NetDevice.TransmitQueue];
+        tx.PostChain(tx.Readable(WithHeader(Frame(B, A, 60, fill: 1))));
+        tx.PostChain(tx.Readable(WithHeader(new byte[5]))); // dropped, counted, the burst goes on
+        tx.PostChain(tx.Readable(WithHeader([])), tx.Readable(Frame(B, A, 60, fill: 2)));
+        vm.AcceptFeatures(NetConfig.FeatureMac);
+        net.Tell(vm.StartMessage(), _irq.Ref);
+
+        var burst = await wire.ExpectMsgAsync<IReadOnlyList<byte[]>>(Timeout);
+        Assert.Equal([Frame(B, A, 60, fill: 1), Frame(B, A, 60, fill: 2)], burst);
+        Assert.Equal(3, tx.TakeUsed().Count);
+    }
+
+    [Fact]
+    public void The_inbox_delivers_as_much_of_a_burst_as_its_bound_allows_and_counts_the_rest()
+    {
+        var inbox = new NetInbox(bound: 3);
+        var device = CreateTestProbe();
+        Assert.Equal(1, inbox.TryDeliverMany(device.Ref, [Frame(A, B)]));
+        Assert.Equal(2, inbox.TryDeliverMany(device.Ref, [Frame(A, B, fill: 1), Frame(A, B, fill: 2), Frame(A, B, fill: 3), Frame(A, B, fill: 4)]));
+        Assert.Equal(2, inbox.Dropped);
+        Assert.Equal(0, inbox.TryDeliverMany(device.Ref, [Frame(A, B)]));
+        Assert.Equal(3, inbox.Dropped);
+        device.ExpectMsg<NetFrameIn>(Timeout);
+        var burst = device.ExpectMsg<NetFramesIn>(Timeout);
+        Assert.Equal([1, 2], burst.Frames.Select(f => f[^1]).ToArray());
+        inbox.Taken(3);
+        Assert.Equal(2, inbox.TryDeliverMany(device.Ref, [Frame(A, B), Frame(A, B)]));
+    }
+
+    [Fact]
     public async Task A_restart_keeps_the_queues_and_counters()
     {
         Rx.PostWritable(NetHeader.Size + EthernetFrame.MaxSize);

@@ -25,6 +25,22 @@ internal sealed class ProbeNetBackend(IActorRef probe) : INetBackend
     }
 }
 
+/// <summary>A backend that passes each burst on whole: the probe gets the list SendMany was given.</summary>
+internal sealed class BurstProbeBackend(IActorRef probe) : INetBackend
+{
+    public void Start(IActorRef device, MacAddress mac, NetInbox inbox)
+    {
+    }
+
+    public void Send(IActorRef device, byte[] frame) => probe.Tell(new[] { frame });
+
+    public void SendMany(IActorRef device, IReadOnlyList<byte[]> frames) => probe.Tell(frames);
+
+    public void Stop(IActorRef device)
+    {
+    }
+}
+
 internal static class NetFrames
 {
     public static readonly MacAddress A = MacAddress.Parse("52:54:00:00:00:0a");

@@ -34,6 +34,27 @@ public sealed class NetworkSwitchTests : TestKit
     private static async Task<byte[]> ReceivedAsync(TestProbe port) => (await port.ExpectMsgAsync<NetFrameIn>(Timeout)).Frame;
 
     [Fact]
+    public async Task A_burst_reaches_each_port_as_one_message_in_order_and_the_bound_still_counts_each_frame()
+    {
+        var a = await AttachAsync("a");
+        var b = await AttachAsync("b", bound: 3);
+        var c = await AttachAsync("c");
+        Send(b, Frame(A, B)); // learn B on port b
+        await ReceivedAsync(a);
+        await ReceivedAsync(c);
+
+        var frames = Enumerable.Range(1, 5).Select(i => Frame(B, A, fill: (byte)i)).ToArray();
+        _switch.Tell(new SwitchFrames(frames), a.Ref);
+
+        var burst = await b.ExpectMsgAsync<NetFramesIn>(Timeout);
+        Assert.Equal(frames.Take(3), burst.Frames);
+        await c.ExpectNoMsgAsync(Quiet);
+        var port = (await StatsAsync()).Port("b")!;
+        Assert.Equal((3, 2L), (port.TxFrames, port.TxDropped));
+        Assert.Equal(5, (await StatsAsync()).Port("a")!.RxFrames);
+    }
+
+    [Fact]
     public async Task A_frame_to_an_unknown_MAC_is_flooded_to_every_other_port()
     {
         var a = await AttachAsync("a");

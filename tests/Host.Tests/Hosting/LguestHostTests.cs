@@ -185,7 +185,15 @@ public sealed class LguestHostTests : IDisposable
         File.Copy(Path.Combine(AppContext.BaseDirectory, "akka.hocon"), Path.Combine(roots.FullName, "akka.hocon"));
         _host.SearchRoots = [roots.FullName];
 
-        int code = await _host.RunAsync(Reporting(GuestExitKind.PowerOff), "64");
+        int code;
+        try
+        {
+            code = await _host.RunAsync(Reporting(GuestExitKind.PowerOff), "64");
+        }
+        finally
+        {
+            roots.Delete(recursive: true);
+        }
 
         Assert.Equal(1, code);
         string line = Assert.Single(_host.ErrorLines);

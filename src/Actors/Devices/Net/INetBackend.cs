@@ -16,6 +16,16 @@ public interface INetBackend
     /// <summary>A frame the guest transmitted (Ethernet header onward). Must not block; the array is the backend's.</summary>
     void Send(IActorRef device, byte[] frame);
 
+    /// <summary>Frames the guest transmitted in one go, in order; the same rules as <see cref="Send"/>. The list is the backend's.</summary>
+    void SendMany(IActorRef device, IReadOnlyList<byte[]> frames)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        foreach (var frame in frames)
+        {
+            Send(device, frame);
+        }
+    }
+
     /// <summary>The device stopped for good (the VM ended).</summary>
     void Stop(IActorRef device);
 }

@@ -52,6 +52,7 @@ public sealed class NetDevice : ReceiveActor
         }
 
         Receive<NetFrameIn>(OnFrame);
+        Receive<NetFramesIn>(OnFrames);
         Receive<Kick>(OnKick);
         Receive<FlushReceive>(_ => OnFlushReceive());
         Receive<StartDevice>(OnStart);
@@ -117,6 +118,7 @@ public sealed class NetDevice : ReceiveActor
         virtio.Features = RingFeatures.FromAccepted(agreed);
         virtio.Started = true;
         _queues = BuildQueues(virtio.Features);
+        Guarded(ReceiveQueue, AskNoReceiveKicks);
         Serve(TransmitQueue); // frames the guest queued before it notified the status
     }
 
@@ -163,7 +165,30 @@ public sealed class NetDevice : ReceiveActor
     private void OnFrame(NetFrameIn frameIn)
     {
         _state.Inbox.Taken();
-        var frame = frameIn.Frame;
+        Receive(frameIn.Frame);
+        ScheduleFlush();
+    }
+
+    /// <summary>A burst from the switch: every frame in order, then (at most) one IRQ for all of them.</summary>
+    private void OnFrames(NetFramesIn framesIn)
+    {
+        var frames = framesIn.Frames;
+        _state.Inbox.Taken(frames.Count);
+        for (int i = 0; i < frames.Count; i++)
+        {
+            Receive(frames[i]);
+        }
+        // The burst is already whole: raise now rather than one mailbox hop later. A guest
+        // still draining has VRING_AVAIL_F_NO_INTERRUPT set, so bursts do not pile up IRQs.
+        if (!_flushScheduled && _queues is not null && !_state.Virtio.Failed)
+        {
+            RaiseIfWanted(_queues[ReceiveQueue]);
+        }
+    }
+
+    private void Receive(byte[] frame)
+    {
+        FinishInFlightFirst();
         if (_queues is null || _state.Virtio.Failed)
         {
             _state.RxDroppedNoBuffer++;
@@ -174,14 +199,18 @@ public sealed class NetDevice : ReceiveActor
             _state.RxDroppedOversize++;
             return;
         }
-        FinishInFlightFirst();
-        if (_queues is null || _state.Virtio.Failed)
+        try
         {
-            _state.RxDroppedNoBuffer++;
-            return;
+            Deliver(_queues[ReceiveQueue], frame);
         }
-        var rx = _queues[ReceiveQueue];
-        Guarded(ReceiveQueue, () => Deliver(rx, frame));
+        catch (VirtQueueException e)
+        {
+            Fail(ReceiveQueue, e.Message);
+        }
+        catch (GuestMemoryException e)
+        {
+            Fail(ReceiveQueue, e.Message);
+        }
     }
 
     private void Deliver(VirtQueue rx, byte[] frame)
@@ -212,8 +241,12 @@ public sealed class NetDevice : ReceiveActor
         rx.Complete(chain.Head, (uint)total);
         _state.RxFrames++;
         _state.RxBytes += frame.Length;
-        // One IRQ for a burst: FlushReceive queues behind the frames already in the mailbox.
-        if (!_flushScheduled)
+    }
+
+    /// <summary>One IRQ for a burst: FlushReceive queues behind the frames already in the mailbox.</summary>
+    private void ScheduleFlush()
+    {
+        if (!_flushScheduled && _queues is not null && _queues[ReceiveQueue].State.UsedIdx != _queues[ReceiveQueue].State.SignalledUsedIdx)
         {
             _flushScheduled = true;
             Self.Tell(FlushReceive.Instance);
@@ -229,16 +262,38 @@ public sealed class NetDevice : ReceiveActor
         }
     }
 
+    /// <summary>Every frame the guest queued, handed to the backend as one burst.</summary>
     private void Transmit(VirtQueue tx)
     {
-        while (tx.TryPop(out var chain))
+        List<byte[]>? burst = null;
+        try
         {
-            tx.Complete(chain.Head, tx.ApplyOnce(chain, SendChain));
+            while (tx.TryPop(out var chain))
+            {
+                // Joining the burst is the side effect: the finally sends it even if a later step
+                // throws, so it is recorded (ApplyOnce) and a restart does not send it again.
+                tx.Complete(chain.Head, tx.ApplyOnce(chain, c =>
+                {
+                    if (SendChain(c) is { } frame)
+                    {
+                        (burst ??= []).Add(frame);
+                    }
+                    return 0;
+                }));
+            }
+        }
+        finally
+        {
+            if (burst is not null)
+            {
+                _backend.SendMany(Self, burst); // what was taken before a ring fault still goes
+            }
         }
         RaiseIfWanted(tx);
     }
 
-    private uint SendChain(DescriptorChain chain)
+    /// <summary>The frame of a transmit chain (virtio-net header checked and stripped), or null when dropped.</summary>
+    private byte[]? SendChain(DescriptorChain chain)
     {
         if (chain.ReadableLength < NetHeader.Size)
         {
@@ -247,26 +302,55 @@ public sealed class NetDevice : ReceiveActor
         if (chain.ReadableLength > NetHeader.Size + EthernetFrame.MaxSize)
         {
             _state.TxDropped++;
-            return 0;
+            return null;
         }
-        var bytes = chain.ReadAll(_memory);
-        var problem = NetHeader.Read(bytes).ProblemWithoutOffloads();
+        Span<byte> header = stackalloc byte[NetHeader.Size];
+        var frame = new byte[chain.ReadableLength - NetHeader.Size];
+        ReadReadable(chain, header, frame);
+        var problem = NetHeader.Read(header).ProblemWithoutOffloads();
         if (problem is not null)
         {
             throw new VirtQueueException($"transmit chain {chain.Head}: the virtio-net header {problem}");
         }
-        var frame = bytes.AsSpan(NetHeader.Size).ToArray();
         if (!EthernetFrame.IsValidSize(frame.Length))
         {
             _state.TxDropped++;
-            return 0;
+            return null;
         }
         _state.TxFrames++;
         _state.TxBytes += frame.Length;
-        _backend.Send(Self, frame);
-        return 0;
+        return frame;
     }
 
+    /// <summary>Copies the chain's readable bytes straight from guest memory: the header, then the frame.</summary>
+    private void ReadReadable(DescriptorChain chain, Span<byte> header, Span<byte> frame)
+    {
+        int at = 0;
+        foreach (var s in chain.Segments)
+        {
+            if (s.Writable)
+            {
+                continue;
+            }
+            int length = (int)s.Length;
+            ulong address = s.Address;
+            if (at < header.Length)
+            {
+                int n = Math.Min(length, header.Length - at);
+                _memory.Read(address, header.Slice(at, n));
+                at += n;
+                address += (ulong)n;
+                length -= n;
+            }
+            if (length > 0)
+            {
+                _memory.Read(address, frame.Slice(at - header.Length, length));
+                at += length;
+            }
+        }
+    }
+
+    /// <summary>Runs queue work; a guest that broke the ring rules fails the device instead of the actor.</summary>
     private bool FinishInFlightFirst()
     {
         if (!_mustFinishInFlight)
@@ -278,7 +362,6 @@ public sealed class NetDevice : ReceiveActor
         return true;
     }
 
-    /// <summary>Runs queue work; a guest that broke the ring rules fails the device instead of the actor.</summary>
     private void Guarded(int queue, Action work)
     {
         try
@@ -307,9 +390,27 @@ public sealed class NetDevice : ReceiveActor
             return;
         }
         var tx = _queues[TransmitQueue];
-        foreach (var chain in tx.InFlightChains())
+        var burst = new List<byte[]>();
+        try
         {
-            tx.Complete(chain.Head, tx.ApplyOnce(chain, SendChain));
+            foreach (var chain in tx.InFlightChains())
+            {
+                tx.Complete(chain.Head, tx.ApplyOnce(chain, c =>
+                {
+                    if (SendChain(c) is { } frame)
+                    {
+                        burst.Add(frame);
+                    }
+                    return 0;
+                }));
+            }
+        }
+        finally
+        {
+            if (burst.Count > 0)
+            {
+                _backend.SendMany(Self, burst);
+            }
         }
         var rx = _queues[ReceiveQueue];
         var held = new List<DescriptorChain>();
@@ -331,6 +432,18 @@ public sealed class NetDevice : ReceiveActor
         }
         RaiseIfWanted(rx);
         Transmit(tx);
+    }
+
+    /// <summary>
+    /// VRING_USED_F_NO_NOTIFY on the receive queue: every frame looks at the available ring
+    /// anyway and a receive kick does nothing, so a guest that honours the flag saves the exit.
+    /// </summary>
+    private void AskNoReceiveKicks()
+    {
+        if (_queues is not null)
+        {
+            _memory.WriteU16Release(_queues[ReceiveQueue].Layout.UsedFlags, RingLayout.UsedNoNotify);
+        }
     }
 
     private void RaiseIfWanted(VirtQueue queue)

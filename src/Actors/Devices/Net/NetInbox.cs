@@ -40,10 +40,47 @@ public sealed class NetInbox
         return true;
     }
 
-    /// <summary>The device took one frame out of its mailbox.</summary>
-    public void Taken()
+    /// <summary>
+    /// Sends as many of <paramref name="frames"/> as the bound leaves room for, in order, as one
+    /// <see cref="NetFramesIn"/> (or a <see cref="NetFrameIn"/> when only one goes); the rest are
+    /// dropped and counted. Returns how many were sent.
+    /// </summary>
+    public int TryDeliverMany(IActorRef device, IReadOnlyList<byte[]> frames, IActorRef? sender = null)
     {
-        if (Interlocked.Decrement(ref _queued) < 0)
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(frames);
+        int wanted = frames.Count;
+        if (wanted == 0)
+        {
+            return 0;
+        }
+        int after = Interlocked.Add(ref _queued, wanted);
+        int over = Math.Min(wanted, Math.Max(0, after - Bound));
+        if (over > 0)
+        {
+            Interlocked.Add(ref _queued, -over);
+            Interlocked.Add(ref _dropped, over);
+        }
+        int sent = wanted - over;
+        if (sent == 1)
+        {
+            device.Tell(new NetFrameIn(frames[0]), sender ?? ActorRefs.NoSender);
+        }
+        else if (sent > 1)
+        {
+            IReadOnlyList<byte[]> batch = over == 0 ? frames : frames.Take(sent).ToArray();
+            device.Tell(new NetFramesIn(batch), sender ?? ActorRefs.NoSender);
+        }
+        return sent;
+    }
+
+    /// <summary>The device took one frame out of its mailbox.</summary>
+    public void Taken() => Taken(1);
+
+    /// <summary>The device took <paramref name="frames"/> frames out of its mailbox.</summary>
+    public void Taken(int frames)
+    {
+        if (Interlocked.Add(ref _queued, -frames) < 0)
         {
             Interlocked.Exchange(ref _queued, 0); // a frame sent past the inbox (a test's Tell)
         }

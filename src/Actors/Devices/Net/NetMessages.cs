@@ -6,6 +6,13 @@ namespace LguestActors.Actors.Devices.Net;
 /// </summary>
 public sealed record NetFrameIn(byte[] Frame);
 
+/// <summary>
+/// Several frames for the guest in one message (a burst the switch routed in one turn): one
+/// mailbox hop and at most one receive IRQ for all of them. Each frame counts against the
+/// <see cref="NetInbox"/> bound as if sent alone; the arrays are never written after sending.
+/// </summary>
+public sealed record NetFramesIn(IReadOnlyList<byte[]> Frames);
+
 /// <summary>Ask a NetDevice for its counters; it answers <see cref="NetStats"/>.</summary>
 public sealed record GetNetStats
 {

@@ -24,6 +24,20 @@ public sealed class SwitchPortBackend : INetBackend
 
     public void Send(IActorRef device, byte[] frame) => _switch.Tell(new SwitchFrame(frame), device);
 
+    /// <summary>One message for a burst: the switch routes it in one turn.</summary>
+    public void SendMany(IActorRef device, IReadOnlyList<byte[]> frames)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        if (frames.Count == 1)
+        {
+            Send(device, frames[0]);
+        }
+        else if (frames.Count > 1)
+        {
+            _switch.Tell(new SwitchFrames(frames), device);
+        }
+    }
+
     public void Stop(IActorRef device) => _switch.Tell(DetachPort.Instance, device);
 
     /// <summary>"vm-a/net0" for /user/vmm/vm-a/net0.</summary>
