@@ -105,26 +105,15 @@ public sealed class BlockDevice : ReceiveActor
 
     private void OnStart(StartDevice start)
     {
-        var virtio = _state.Virtio;
-        if (virtio.Started)
+        switch (_state.Virtio.Start(OfferedFeatures(ReadOnly), start.AcceptedFeatures.Span))
         {
-            return; // a guest that notifies after every status write: starting twice is a no-op
+            case DeviceStart.AlreadyStarted:
+                return;
+            case DeviceStart.WaitsForReset:
+                _log.Warning("block: start (status 0x{0:x2}) ignored: the device failed and waits for a reset", start.Status);
+                return;
         }
-        if (virtio.Failed)
-        {
-            _log.Warning("block: start (status 0x{0:x2}) ignored: the device failed and waits for a reset", start.Status);
-            return;
-        }
-        var offered = OfferedFeatures(ReadOnly);
-        var agreed = new byte[offered.Length];
-        var accepted = start.AcceptedFeatures.Span;
-        for (int i = 0; i < agreed.Length && i < accepted.Length; i++)
-        {
-            agreed[i] = (byte)(offered[i] & accepted[i]);
-        }
-        virtio.Features = RingFeatures.FromAccepted(agreed);
-        virtio.Started = true;
-        _queue = BuildQueue(virtio.Features);
+        _queue = BuildQueue(_state.Virtio.Features);
         Serve(); // the guest may have posted requests before it notified the status
     }
 
@@ -330,17 +319,9 @@ public sealed class BlockDevice : ReceiveActor
 
     private void Guarded(Action work)
     {
-        try
+        if (!GuestRules.TryRun(work, out string? breach))
         {
-            work();
-        }
-        catch (VirtQueueException e)
-        {
-            Fail(e.Message);
-        }
-        catch (GuestMemoryException e)
-        {
-            Fail(e.Message);
+            Fail(breach);
         }
     }
 

@@ -80,26 +80,15 @@ public sealed class ConsoleDevice : ReceiveActor
 
     private void OnStart(StartDevice start)
     {
-        var virtio = _state.Virtio;
-        if (virtio.Started)
+        switch (_state.Virtio.Start(OfferedFeatures(), start.AcceptedFeatures.Span))
         {
-            return; // a guest that notifies after every status write: starting twice is a no-op
+            case DeviceStart.AlreadyStarted:
+                return;
+            case DeviceStart.WaitsForReset:
+                _log.Warning("console: start (status 0x{0:x2}) ignored: the device failed and waits for a reset", start.Status);
+                return;
         }
-        if (virtio.Failed)
-        {
-            _log.Warning("console: start (status 0x{0:x2}) ignored: the device failed and waits for a reset", start.Status);
-            return;
-        }
-        var offered = OfferedFeatures();
-        var agreed = new byte[offered.Length];
-        var accepted = start.AcceptedFeatures.Span;
-        for (int i = 0; i < agreed.Length && i < accepted.Length; i++)
-        {
-            agreed[i] = (byte)(offered[i] & accepted[i]);
-        }
-        virtio.Features = RingFeatures.FromAccepted(agreed);
-        virtio.Started = true;
-        _queues = BuildQueues(virtio.Features);
+        _queues = BuildQueues(_state.Virtio.Features);
         // The guest may have posted receive buffers or output before it notified the status.
         Serve(TransmitQueue);
         Serve(ReceiveQueue);
@@ -186,17 +175,9 @@ public sealed class ConsoleDevice : ReceiveActor
     /// <summary>Runs queue work; a guest that broke the ring rules fails the device instead of the actor.</summary>
     private void Guarded(int queue, Action work)
     {
-        try
+        if (!GuestRules.TryRun(work, out string? breach))
         {
-            work();
-        }
-        catch (VirtQueueException e)
-        {
-            Fail(queue, e.Message);
-        }
-        catch (GuestMemoryException e)
-        {
-            Fail(queue, e.Message);
+            Fail(queue, breach);
         }
     }
 

@@ -40,6 +40,31 @@ public sealed class VirtioDeviceState
 
     private DeviceFaults _faults = DeviceFaults.None;
 
+    /// <summary>
+    /// The guest's start (DESIGN §1): the ring features become those both offered and accepted.
+    /// A repeated start is a no-op and a failed device waits for a reset; the caller builds its
+    /// queues only on <see cref="DeviceStart.Started"/>.
+    /// </summary>
+    public DeviceStart Start(ReadOnlySpan<byte> offered, ReadOnlySpan<byte> accepted)
+    {
+        if (Started)
+        {
+            return DeviceStart.AlreadyStarted;
+        }
+        if (Failed)
+        {
+            return DeviceStart.WaitsForReset;
+        }
+        var agreed = new byte[offered.Length];
+        for (int i = 0; i < agreed.Length && i < accepted.Length; i++)
+        {
+            agreed[i] = (byte)(offered[i] & accepted[i]);
+        }
+        Features = RingFeatures.FromAccepted(agreed);
+        Started = true;
+        return DeviceStart.Started;
+    }
+
     /// <summary>The guest wrote status 0: forget the queues and wait for a new start.</summary>
     public void Reset()
     {
@@ -50,5 +75,42 @@ public sealed class VirtioDeviceState
         {
             q.Reset();
         }
+    }
+}
+
+/// <summary>What <see cref="VirtioDeviceState.Start"/> did.</summary>
+public enum DeviceStart
+{
+    Started,
+
+    /// <summary>A guest that notifies after every status write: starting twice is a no-op.</summary>
+    AlreadyStarted,
+
+    /// <summary>The device failed; the start is ignored until the guest resets it.</summary>
+    WaitsForReset,
+}
+
+/// <summary>Runs a device's queue work and turns a guest's ring-rule breach into a reason, not a crash.</summary>
+public static class GuestRules
+{
+    /// <returns>False with the reason when the guest broke a virtqueue rule or pointed outside its memory.</returns>
+    public static bool TryRun(Action work, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? breach)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        try
+        {
+            work();
+            breach = null;
+            return true;
+        }
+        catch (VirtQueueException e)
+        {
+            breach = e.Message;
+        }
+        catch (Cpu.Memory.GuestMemoryException e)
+        {
+            breach = e.Message;
+        }
+        return false;
     }
 }
