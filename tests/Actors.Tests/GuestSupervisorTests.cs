@@ -143,8 +143,23 @@ public sealed class GuestSupervisorTests : TestKit
         var vm = Boot();
         var info = await InfoAsync(vm);
         var ring = info.DevicePage.Devices[0].Queues[1].RingAddress;
-        await EventFilter.Info(contains: "before the device started").ExpectOneWhileAsync(
+        await EventFilter.Info(contains: "not being served; ignored").ExpectOneWhileAsync(
             () => vm.Tell(new GuestNotify((uint)ring)), Timeout);
+    }
+
+    [Fact]
+    public async Task The_launcher_answers_every_NOTIFY_it_serves_so_the_vCPU_runs_on()
+    {
+        var vm = Boot();
+        var info = await InfoAsync(vm);
+        info.Memory.Write(0x3000, "x\0"u8);
+        var descriptor = info.DevicePage.Devices[0];
+        var ring = info.DevicePage.Devices[0].Queues[1].RingAddress;
+        foreach (ulong address in new ulong[] { descriptor.Address, ring, 0x3000 })
+        {
+            vm.Tell(new GuestNotify((uint)address), TestActor);
+            await ExpectMsgAsync<NotifyServed>(Timeout);
+        }
     }
 
     [Fact]

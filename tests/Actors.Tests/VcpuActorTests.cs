@@ -65,6 +65,39 @@ public sealed class VcpuActorTests : TestKit
     }
 
     [Fact]
+    public async Task A_NOTIFY_for_the_launcher_stops_the_guest_until_the_launcher_has_served_it()
+    {
+        _cpu.Hypercall(Hypercalls.Notify, 0x2000).Hypercall(Hypercalls.Notify, 0x3000);
+        Initialize();
+
+        Assert.Equal(0x2000u, (await _launcher.ExpectMsgAsync<GuestNotify>(Timeout)).Address);
+        var status = await StatusAsync();
+        int runs = _cpu.Runs;
+        Assert.True(status.ServingNotify);
+        Assert.False(_launcher.HasMessages); // the guest did not run on to its second NOTIFY
+
+        _vcpu.Tell(NotifyServed.Instance, _launcher.Ref);
+        Assert.Equal(0x3000u, (await _launcher.ExpectMsgAsync<GuestNotify>(Timeout)).Address);
+        Assert.True(_cpu.Runs > runs);
+    }
+
+    [Fact]
+    public async Task A_kick_route_sent_while_the_guest_waits_on_a_NOTIFY_is_in_place_when_it_runs_on()
+    {
+        var device = CreateTestProbe();
+        _cpu.Hypercall(Hypercalls.Notify, 0x2000).Hypercall(Hypercalls.Notify, 0x300000);
+        Initialize();
+
+        await _launcher.ExpectMsgAsync<GuestNotify>(Timeout);
+        // What the launcher does when the NOTIFY started a device: routes first, then the answer.
+        _vcpu.Tell(new RegisterKick(0x300000, device.Ref, Kick.For(0)), _launcher.Ref);
+        _vcpu.Tell(NotifyServed.Instance, _launcher.Ref);
+
+        Assert.Same(Kick.For(0), await device.ExpectMsgAsync<Kick>(Timeout));
+        Assert.False(_launcher.HasMessages);
+    }
+
+    [Fact]
     public async Task After_UnregisterKicks_a_ring_NOTIFY_goes_to_the_launcher_again()
     {
         var device = CreateTestProbe();

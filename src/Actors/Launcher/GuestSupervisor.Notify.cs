@@ -19,17 +19,12 @@ public sealed partial class GuestSupervisor
         {
             OnStatusWrite(device);
         }
-        else if (_devicePage.TryFindRing(address, out int ringDevice, out int queue) && _started[ringDevice])
+        else if (_devicePage.TryFindRing(address, out int ringDevice, out int queue))
         {
-            // The device started, but the vCPU had not yet taken our RegisterKick when the guest
-            // kicked (the NOTIFY of the status is asynchronous): pass the kick on, or it is lost.
-            _kickTargets[ringDevice].Tell(Kick.For(queue), Self); // through the kick link, like every kick
-        }
-        else if (_devicePage.TryFindRing(address, out ringDevice, out queue))
-        {
-            // Kicks of a started device go straight from the vCPU to it; one that reaches us
-            // came before the device started.
-            _log.Info("vm {0}: kick of {1} queue {2} before the device started; ignored", _config.Name, _devices[ringDevice].Path.Name, queue);
+            // Kicks of a device being served go straight from the vCPU to it, and the vCPU has
+            // the routes before the guest runs on after the NOTIFY that started the device; a
+            // kick that reaches us is of a device not started (or reset, or failed).
+            _log.Info("vm {0}: kick of {1} queue {2}, which is not being served; ignored", _config.Name, _devices[ringDevice].Path.Name, queue);
         }
         else if (address < RamSize)
         {
@@ -41,7 +36,11 @@ public sealed partial class GuestSupervisor
             string reason = $"guest NOTIFY of 0x{address:x}, which is neither RAM (below 0x{RamSize:x}) nor a device descriptor or ring";
             _log.Error("vm {0}: {1}", _config.Name, reason);
             Finish(GuestExitKind.GuestFault, reason);
+            return;
         }
+        // Everything this NOTIFY asked for is read or sent (a device's RegisterKicks go to the
+        // vCPU ahead of this): the guest may run on.
+        Sender.Tell(NotifyServed.Instance, Self);
     }
 
     /// <summary>The guest changed a descriptor's status or features.</summary>

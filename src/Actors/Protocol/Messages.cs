@@ -23,8 +23,19 @@ public sealed record Break(bool On)
     public static readonly Break Resume = new(false);
 }
 
-/// <summary>What the guest's NOTIFY hypercall names; the launcher decides what it means (DESIGN §1).</summary>
+/// <summary>
+/// What the guest's NOTIFY hypercall names; the launcher decides what it means (DESIGN §1). The
+/// vCPU that sent it runs no guest code until the launcher answers <see cref="NotifyServed"/>:
+/// lguest's launcher served a NOTIFY from its read() loop, with the guest stopped, and guests
+/// reuse what they notified at once.
+/// </summary>
 public sealed record GuestNotify(uint Address);
+
+/// <summary>The launcher has read what a <see cref="GuestNotify"/> named: the guest may run on. Cached.</summary>
+public sealed record NotifyServed
+{
+    public static readonly NotifyServed Instance = new();
+}
 
 /// <summary>
 /// Like lguest's LHREQ_EVENTFD: tells the vCPU that a NOTIFY of <paramref name="RingAddress"/>

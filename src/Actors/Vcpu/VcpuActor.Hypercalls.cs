@@ -43,7 +43,12 @@ public sealed partial class VcpuActor
         }
     }
 
-    /// <summary>A registered ring address is a kick straight to its device; anything else is the launcher's to judge.</summary>
+    /// <summary>
+    /// A registered ring address is a kick straight to its device, and the guest runs on (an
+    /// eventfd kick in lguest). Anything else is the launcher's to judge, with the guest stopped
+    /// until it has (DESIGN §1): the string or status byte it reads is the one the guest wrote
+    /// before the NOTIFY, and a device it starts has its kick routes here before the guest can kick.
+    /// </summary>
     private void Notify(uint address)
     {
         if (_kicks.TryGetValue(address, out var route))
@@ -52,6 +57,7 @@ public sealed partial class VcpuActor
         }
         else
         {
+            _servingNotify = true;
             Context.Parent.Tell(new GuestNotify(address), Self);
         }
     }

@@ -30,6 +30,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
     private bool _running;
     private bool _halted;
     private bool _parked;
+    private bool _servingNotify;
     private bool _continuePosted;
     private uint _noHandlerLogged;
     private long _slices;
@@ -55,6 +56,11 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
             _parked = b.On;
             ScheduleSlice();
         });
+        Receive<NotifyServed>(_ =>
+        {
+            _servingNotify = false;
+            ScheduleSlice();
+        });
         Receive<RegisterKick>(r => _kicks[r.RingAddress] = (r.Device, r.Kick));
         Receive<UnregisterKicks>(u =>
         {
@@ -64,7 +70,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
             }
         });
         Receive<Initialize>(OnInitialize);
-        Receive<GetVcpuStatus>(_ => Sender.Tell(new VcpuStatus(_running, _halted, _parked, _slices)));
+        Receive<GetVcpuStatus>(_ => Sender.Tell(new VcpuStatus(_running, _halted, _parked, _servingNotify, _slices)));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -93,7 +99,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
 
     private void ScheduleSlice()
     {
-        if (_running && !_parked && !_halted && !_continuePosted)
+        if (_running && !_parked && !_halted && !_servingNotify && !_continuePosted)
         {
             _continuePosted = true;
             Self.Tell(Continue.Instance);
@@ -102,7 +108,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
 
     private void RunSlice()
     {
-        if (_cpu is null || !_running || _parked || _halted)
+        if (_cpu is null || !_running || _parked || _halted || _servingNotify)
         {
             return;
         }

@@ -23,8 +23,9 @@ public sealed record GetVcpuStatus
 /// <param name="Running">Initialized and not exited.</param>
 /// <param name="Halted">Waiting for an IRQ (HALT hypercall or HLT).</param>
 /// <param name="Parked">Held by Break(on).</param>
+/// <param name="ServingNotify">Stopped at a NOTIFY until the launcher answers <see cref="Protocol.NotifyServed"/>.</param>
 /// <param name="Slices">Slices run so far.</param>
-public sealed record VcpuStatus(bool Running, bool Halted, bool Parked, long Slices);
+public sealed record VcpuStatus(bool Running, bool Halted, bool Parked, bool ServingNotify, long Slices);
 
 /// <summary>The vCPU's own "run the next slice" message. Cached.</summary>
 internal sealed record Continue
