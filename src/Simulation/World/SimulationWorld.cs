@@ -48,7 +48,7 @@ public sealed class SimulationWorld : IDisposable
         if (log is not null)
         {
             world.Engine.ViolationLog = log;
-            system.EventStream.Subscribe(new SimulationLogger(log, world.Engine), typeof(LogEvent));
+            system.EventStream.Subscribe(new SimulationLogger(log, world.Engine, Logging.LogLevelFor(system.Settings.LogLevel)), typeof(LogEvent));
         }
         return world;
     }
