@@ -36,7 +36,7 @@ internal static partial class Program
         int nativeRuns = 3;
         string only = "";
         int kernelFunctions = 4096;
-        int kernelRounds = 1000;
+        int kernelRounds = 5000;
         int kernelRepeats = 2;
         for (int i = 0; i < args.Length; i++)
         {
