@@ -1,4 +1,5 @@
 using Akka.Dispatch;
+using LguestActors.Actors.Time;
 using LguestActors.Simulation.Digest;
 
 namespace LguestActors.Simulation.Engine;
@@ -18,7 +19,7 @@ public sealed partial class SimulationEngine
     public const long NanosecondsPerInstruction = 1_000_000 / Cpu.Cpu.VirtualTscKhz;
 
     private readonly List<(long Key, IRunnable Run)> _ready = [];
-    private readonly ScheduleRandom _schedule;
+    private readonly SeededRandom _schedule;
     private long _nextKey;
     private long _now;
     private int _deliveriesLeft;
@@ -29,7 +30,7 @@ public sealed partial class SimulationEngine
     public SimulationEngine(ulong scheduleSeed)
     {
         ScheduleSeed = scheduleSeed;
-        _schedule = new ScheduleRandom(scheduleSeed);
+        _schedule = new SeededRandom(scheduleSeed);
     }
 
     /// <summary>The seed the next ready mailbox is chosen with.</summary>
