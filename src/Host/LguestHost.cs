@@ -388,7 +388,7 @@ internal static class LguestHost
             _ => AkkaLogLevel.WarningLevel,
         };
 
-    private static string SignalName(StopSignal signal) => signal switch
+    internal static string SignalName(StopSignal signal) => signal switch
     {
         StopSignal.Interrupt => "INT",
         StopSignal.Terminate => "TERM",

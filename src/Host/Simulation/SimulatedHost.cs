@@ -60,7 +60,7 @@ internal static class SimulatedHost
             return (ExitCodes.Failure, $"cannot open the console: {e.Message}");
         }
         using var signals = env.Signals.Register(signal =>
-            driver.Post(new RecordedInput(0, 0, RecordedInput.Stop, [], ExitCodes.ForSignal(signal), $"stopped by SIG{signal.ToString().ToUpperInvariant()[..Math.Min(4, signal.ToString().Length)]}")));
+            driver.Post(new RecordedInput(0, 0, RecordedInput.Stop, [], ExitCodes.ForSignal(signal), $"stopped by SIG{LguestHost.SignalName(signal)}")));
         try
         {
             return RunWorld(options, env, config, kernel, extraKernels, disks, args, simulation, script, terminal, driver);
