@@ -7,18 +7,24 @@ namespace LguestActors.Simulation.Backends;
 /// <summary>
 /// A console backend inside a simulated world: input is a <see cref="ConsoleScript"/> typed at its
 /// virtual times (timers of the world, so on the simulation thread), output is kept as the
-/// transcript, folded into the run digest, and optionally echoed (to stdout for the host).
+/// transcript, folded into the run digest, and optionally echoed to another backend (the terminal,
+/// for the host).
 /// </summary>
 public sealed class SimulatedConsole : IConsoleBackend
 {
     private readonly SimulationWorld _world;
     private readonly ConsoleScript _script;
-    private readonly Stream? _echo;
+    private readonly IConsoleBackend? _echo;
     private readonly MemoryStream _output = new();
     private readonly string _name;
+    private readonly List<byte[]> _typedBeforeStart = [];
     private Action<ReadOnlyMemory<byte>>? _onInput;
 
-    public SimulatedConsole(SimulationWorld world, ConsoleScript? script = null, Stream? echo = null, string name = "console")
+    /// <param name="world">The world it belongs to.</param>
+    /// <param name="script">Input typed at virtual times (none by default).</param>
+    /// <param name="echo">Where output is shown as well (only its Write is used), or nowhere.</param>
+    /// <param name="name">What the digest calls its output (one console per VM).</param>
+    public SimulatedConsole(SimulationWorld world, ConsoleScript? script = null, IConsoleBackend? echo = null, string name = "console")
     {
         ArgumentNullException.ThrowIfNull(world);
         _world = world;
@@ -44,17 +50,18 @@ public sealed class SimulatedConsole : IConsoleBackend
         _output.Write(bytes);
         Writes.Add((_world.Now, Encoding.UTF8.GetString(bytes)));
         _world.Engine.Digest.Event(_world.Engine.Now, _name, bytes.Length, bytes);
-        if (_echo is not null)
-        {
-            _echo.Write(bytes);
-            _echo.Flush();
-        }
+        _echo?.Write(bytes);
     }
 
     public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed)
     {
         ArgumentNullException.ThrowIfNull(onInput);
         _onInput = onInput;
+        foreach (var early in _typedBeforeStart)
+        {
+            onInput(early);
+        }
+        _typedBeforeStart.Clear();
         foreach (var (at, bytes) in _script.Inputs)
         {
             var delay = at - _world.Now;
@@ -62,15 +69,18 @@ public sealed class SimulatedConsole : IConsoleBackend
         }
     }
 
-    /// <summary>Types <paramref name="bytes"/> now (on the simulation thread, or between runs): a recorded session's input.</summary>
-    /// <returns>False when the console device has not started its backend yet.</returns>
-    public bool Type(ReadOnlyMemory<byte> bytes)
+    /// <summary>
+    /// Types <paramref name="bytes"/> now (on the simulation thread, or between runs): a recorded
+    /// session's input. Typed before the console device has started, it waits for the device, as
+    /// keys typed at a terminal wait for a reader.
+    /// </summary>
+    public void Type(ReadOnlyMemory<byte> bytes)
     {
         if (_onInput is null)
         {
-            return false;
+            _typedBeforeStart.Add(bytes.ToArray());
+            return;
         }
         _onInput(bytes);
-        return true;
     }
 }
