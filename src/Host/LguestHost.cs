@@ -67,6 +67,13 @@ internal static class LguestHost
 
     private static async Task<int> BootAsync(LaunchOptions options, HostEnvironment env)
     {
+        // A stop request (a signal, or the console's escape key) ends the run with its own code and
+        // line. Signals are taken from the first moment, so one that comes while the host is still
+        // reading files or starting the actor system is answered the same way as one that comes later.
+        var stopRequested = new TaskCompletionSource<(int Code, string Line)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable signals = env.Signals.Register(signal =>
+            stopRequested.TrySetResult((ExitCodes.ForSignal(signal), $"stopped by SIG{SignalName(signal)}")));
+
         // Phases, in order: kernel, configuration, console, actor system, VM, wait, shutdown.
         (byte[] kernel, _, string? kernelError) = KernelFile.Read(options.KernelPath, env.SearchRoots);
         if (kernelError is not null)
@@ -109,7 +116,7 @@ internal static class LguestHost
         try
         {
             var blockOptions = new BlockDeviceOptions(IoDispatcher: settings!.DeviceIoDispatcher);
-            return await BootWithDisksAsync(options, env, kernel, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList()).ConfigureAwait(false);
+            return await BootWithDisksAsync(options, env, kernel, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList(), stopRequested).ConfigureAwait(false);
         }
         finally
         {
@@ -143,10 +150,8 @@ internal static class LguestHost
     }
 
     private static async Task<int> BootWithDisksAsync(LaunchOptions options, HostEnvironment env, byte[] kernel, IReadOnlyList<byte[]> extraKernels,
-        Config config, LguestSettings settings, IReadOnlyList<DeviceConfig> disks)
+        Config config, LguestSettings settings, IReadOnlyList<DeviceConfig> disks, TaskCompletionSource<(int Code, string Line)> stopRequested)
     {
-        // A stop request (a signal, or the console's escape key) ends the run with its own code and line.
-        var stopRequested = new TaskCompletionSource<(int Code, string Line)>(TaskCreationOptions.RunContinuationsAsynchronously);
         void StopFromConsole() => stopRequested.TrySetResult((ExitCodes.Stopped, "stopped from the console (escape key)"));
 
         IConsoleBackend console;
@@ -247,9 +252,10 @@ internal static class LguestHost
     private static async Task<(int, string?)> RunVmAsync(Func<ActorSystem, IReadOnlyList<VmConfig>> vmConfigs, Config config, HostEnvironment env,
         TaskCompletionSource<(int Code, string Line)> stopRequested)
     {
-        using IDisposable signals = env.Signals.Register(signal =>
-            stopRequested.TrySetResult((ExitCodes.ForSignal(signal), $"stopped by SIG{SignalName(signal)}")));
-
+        if (stopRequested.Task.IsCompleted)
+        {
+            return await stopRequested.Task.ConfigureAwait(false); // stopped before anything started
+        }
         using IHost host = BuildHost(config, env);
         await host.StartAsync().ConfigureAwait(false);
         try

@@ -100,4 +100,58 @@ public sealed class ExecutableTests
         Assert.True(code == 0, $"exit {code}; stderr: {stderr}; stdout: {stdout}");
         Assert.Contains("selftest: PASS", stdout, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("INT", 130, "lguest-actors: stopped by SIGINT")]
+    [InlineData("TERM", 143, "lguest-actors: stopped by SIGTERM")]
+    [InlineData("HUP", 129, "lguest-actors: stopped by SIGHUP")]
+    public async Task A_stop_signal_to_the_running_host_exits_128_plus_the_signal_with_its_own_line_every_time(string signal, int expectedCode, string expectedLine)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        for (int run = 0; run < 3; run++)
+        {
+            (int code, string stderr) = await SignalRunningGuestAsync(signal);
+
+            Assert.True(code == expectedCode, $"run {run}: exit {code}, expected {expectedCode}; stderr: {stderr}");
+            Assert.Equal(expectedLine + Environment.NewLine, stderr);
+        }
+    }
+
+    /// <summary>Boots the sample guest with stdin held open, waits for its prompt, sends the signal.</summary>
+    private static async Task<(int Code, string Error)> SignalRunningGuestAsync(string signal)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(HostDll());
+        start.ArgumentList.Add("32");
+        using Process process = Process.Start(start)!;
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        var seen = new System.Text.StringBuilder();
+        var buffer = new char[256];
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1)))
+        {
+            while (!seen.ToString().Contains("lguest> ", StringComparison.Ordinal))
+            {
+                int n = await process.StandardOutput.ReadAsync(buffer, timeout.Token);
+                Assert.True(n > 0, $"the host ended before its prompt; stdout: {seen}");
+                seen.Append(buffer, 0, n);
+            }
+        }
+        using (var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        _ = process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        process.StandardInput.Close();
+        return (process.ExitCode, await stderr);
+    }
 }
