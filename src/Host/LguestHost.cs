@@ -75,7 +75,8 @@ internal static class LguestHost
             stopRequested.TrySetResult((ExitCodes.ForSignal(signal), $"stopped by SIG{SignalName(signal)}")));
 
         // Phases, in order: kernel, configuration, console, actor system, VM, wait, shutdown.
-        (byte[] kernel, _, string? kernelError) = KernelFile.Read(options.KernelPath, env.SearchRoots);
+        (byte[] kernel, string kernelPath, string? kernelError) = KernelFile.Read(options.KernelPath, env.SearchRoots);
+        kernelError ??= KernelFile.CheckImage(kernelPath, kernel, options.MemoryBytes);
         if (kernelError is not null)
         {
             Fail(env, kernelError);
@@ -85,7 +86,8 @@ internal static class LguestHost
         var extraKernels = new List<byte[]>();
         foreach (var extra in options.ExtraVms ?? [])
         {
-            (byte[] image, _, string? error) = KernelFile.Read(extra.KernelPath, env.SearchRoots);
+            (byte[] image, string path, string? error) = KernelFile.Read(extra.KernelPath, env.SearchRoots);
+            error ??= KernelFile.CheckImage(path, image, extra.MemoryBytes);
             if (error is not null)
             {
                 Fail(env, $"vm {extra.Name}: {error}");
@@ -183,7 +185,7 @@ internal static class LguestHost
             // lguest.faults and lguest.devices.supervision apply to every VM (each its own injector).
             var (plan, supervision) = Experiments.HostFaults.Read(config!);
             IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, console, disks, extraKernels, tapBackends, env)
-                .Select(vm => vm with { Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision }).ToList();
+                .Select(vm => vm with { Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision, Machine = settings.Machine }).ToList();
             outcome = await RunVmAsync(Vms, config, env, stopRequested).ConfigureAwait(false);
         }
         catch (NetBackendException e)

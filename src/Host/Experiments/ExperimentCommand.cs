@@ -53,6 +53,11 @@ internal static class ExperimentCommand
             return await UsageError(env, file is null ? "no experiment file" : "a number is missing or bad").ConfigureAwait(false);
         }
 
+        if (Directory.Exists(file))
+        {
+            await env.Error.WriteLineAsync($"lguest-actors: {file} is a directory, not an experiment file").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
         ExperimentSpec spec;
         try
         {
@@ -72,6 +77,15 @@ internal static class ExperimentCommand
             return ExitCodes.Failure;
         }
 
+        // The report folder is checked before the trials run: minutes of trials must not end in
+        // "cannot write" with the results lost.
+        string folder = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", Path.GetFileNameWithoutExtension(file) + "-report");
+        if (ExperimentReport.CheckWritable(folder) is string folderError)
+        {
+            await env.Error.WriteLineAsync($"lguest-actors: cannot write the report to {folder}: {folderError}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+
         var plan = trialSeed is int one
             ? new List<(int, int)> { (1, one) }
             : Enumerable.Range(1, spec.Trials).Select(i => (i, spec.TrialSeed(i))).ToList();
@@ -79,12 +93,12 @@ internal static class ExperimentCommand
         {
             spec = spec with { Trials = 1 };
         }
-        var runner = new ExperimentRunner(spec, kernel, AkkaConfig(env));
+        (Config akka, LguestSettings? settings) = AkkaConfig(env);
+        var runner = new ExperimentRunner(spec, kernel, akka, settings?.Machine);
         await env.Error.WriteLineAsync($"experiment {spec.Name}: {plan.Count} trial(s) of {spec.Workload} ({spec.Count} {spec.Unit})").ConfigureAwait(false);
         var results = await runner.RunAsync(plan, r => env.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  trial {r.Index}/{plan.Count} seed {r.Seed}: {(r.Check.Passed ? "pass" : "FAIL " + r.Check.Problem)} — {r.Check.Requests} {spec.Unit}, {r.DeviceFailures} device failures, {r.KicksDropped} kicks / {r.IrqsDropped} IRQs dropped, {r.Duration.TotalSeconds:F2} s"))).ConfigureAwait(false);
 
-        string folder = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", Path.GetFileNameWithoutExtension(file) + "-report");
         string command = "lguest-actors experiment " + string.Join(' ', args);
         string report = ExperimentReport.Write(folder, spec, file, results, command);
         await env.Error.WriteLineAsync(ExperimentReport.SummaryLine(results)).ConfigureAwait(false);
@@ -93,16 +107,16 @@ internal static class ExperimentCommand
     }
 
     /// <summary>config/akka.hocon if it can be found (the dispatchers), quiet: the report is the output.</summary>
-    private static Config AkkaConfig(HostEnvironment env)
+    private static (Config Config, LguestSettings? Settings) AkkaConfig(HostEnvironment env)
     {
         var quiet = ConfigurationFactory.ParseString("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.log-dead-letters = off");
         string? path = AkkaConfigFile.Locate(env.SearchRoots);
         if (path is null)
         {
-            return quiet;
+            return (quiet, null);
         }
-        (Config? config, _, _) = AkkaConfigFile.Load(path);
-        return config is null ? quiet : quiet.WithFallback(config);
+        (Config? config, LguestSettings? settings, _) = AkkaConfigFile.Load(path);
+        return config is null ? (quiet, null) : (quiet.WithFallback(config), settings);
     }
 
     private static int? Int(string? s) => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : null;

@@ -36,12 +36,15 @@ internal sealed class ExperimentRunner
     private readonly ExperimentSpec _spec;
     private readonly byte[] _kernel;
     private readonly Config _akka;
+    private readonly MachineSettings _machine;
 
-    public ExperimentRunner(ExperimentSpec spec, byte[] kernel, Config akka)
+    /// <param name="machine">lguest.vcpu and lguest.virtio from config/akka.hocon; null: the defaults.</param>
+    public ExperimentRunner(ExperimentSpec spec, byte[] kernel, Config akka, MachineSettings? machine = null)
     {
         _spec = spec;
         _kernel = kernel;
         _akka = akka;
+        _machine = machine ?? MachineSettings.Default;
     }
 
     /// <summary>Runs the given trials (index, seed), reporting each as it ends.</summary>
@@ -124,6 +127,7 @@ internal sealed class ExperimentRunner
         {
             Faults = injector,
             Supervision = _spec.Supervision,
+            Machine = _machine,
         };
         var vm = VmLauncher.Launch(system, config);
         try

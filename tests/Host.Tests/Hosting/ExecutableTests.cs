@@ -38,7 +38,15 @@ public sealed class ExecutableTests
         process.StandardInput.Close();
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true); // a hung host must not outlive its test
+            throw;
+        }
         return (process.ExitCode, await stdout, await stderr);
     }
 
@@ -153,5 +161,104 @@ public sealed class ExecutableTests
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
         process.StandardInput.Close();
         return (process.ExitCode, await stderr);
+    }
+
+    /// <summary>One line on stderr, nothing on stdout: the shape of every refusal.</summary>
+    private static void AssertOneLine(string expectedLine, (int Code, string Out, string Error) run, int expectedCode)
+    {
+        Assert.True(run.Code == expectedCode, $"exit {run.Code}, expected {expectedCode}; stderr: {run.Error}");
+        Assert.Equal("", run.Out);
+        Assert.Equal(expectedLine + Environment.NewLine, run.Error);
+    }
+
+    [Fact]
+    public async Task A_kernel_that_is_a_device_is_one_line_before_anything_starts()
+    {
+        if (!File.Exists("/dev/zero"))
+        {
+            return;
+        }
+        AssertOneLine("lguest-actors: kernel '/dev/zero' is empty or not a regular file (a device or a pipe); give an i386 ELF kernel image",
+            await RunAsync("32", "/dev/zero"), 1);
+    }
+
+    [Fact]
+    public async Task A_kernel_that_is_a_fifo_is_one_line_and_is_never_opened()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        string fifo = Path.Combine(Path.GetTempPath(), $"lguest-fifo-{Guid.NewGuid():N}");
+        using (var mkfifo = Process.Start("mkfifo", [fifo]))
+        {
+            await mkfifo.WaitForExitAsync();
+        }
+        try
+        {
+            AssertOneLine($"lguest-actors: kernel '{fifo}' is empty or not a regular file (a device or a pipe); give an i386 ELF kernel image",
+                await RunAsync("32", fifo), 1);
+        }
+        finally
+        {
+            File.Delete(fifo);
+        }
+    }
+
+    [Fact]
+    public async Task A_kernel_that_is_not_ELF_is_one_line_before_anything_starts()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"lguest-notelf-{Guid.NewGuid():N}.elf");
+        await File.WriteAllTextAsync(path, "this is not a kernel\n");
+        try
+        {
+            AssertOneLine($"lguest-actors: kernel '{path}': not an ELF image (missing the \\x7fELF magic)", await RunAsync("32", path), 1);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task A_100_KB_cmdline_option_is_a_usage_error_before_anything_starts()
+    {
+        AssertOneLine("lguest-actors: the kernel command line is 102400 bytes; the limit is 2047 (try 'lguest-actors --help')",
+            await RunAsync("32", "--cmdline=" + new string('x', 102400)), 2);
+    }
+
+    [Fact]
+    public async Task An_experiment_file_that_is_a_directory_is_one_line()
+    {
+        DirectoryInfo dir = Directory.CreateTempSubdirectory("lguest-exp-dir-");
+        try
+        {
+            AssertOneLine($"lguest-actors: {dir.FullName} is a directory, not an experiment file", await RunAsync("experiment", dir.FullName), 1);
+        }
+        finally
+        {
+            dir.Delete();
+        }
+    }
+
+    [Fact]
+    public async Task An_experiment_report_folder_that_cannot_be_written_is_one_line_before_any_trial()
+    {
+        string spec = Path.Combine(Path.GetTempPath(), $"lguest-exp-{Guid.NewGuid():N}.hocon");
+        await File.WriteAllTextAsync(spec, "experiment { workload = console-count, count = 5, trials = 1 }\n");
+        string blocker = spec + ".file";
+        await File.WriteAllTextAsync(blocker, "");
+        try
+        {
+            var run = await RunAsync("experiment", spec, "--out", blocker);
+
+            Assert.Equal(1, run.Code);
+            Assert.Equal($"lguest-actors: cannot write the report to {blocker}: it is a file, not a folder" + Environment.NewLine, run.Error);
+        }
+        finally
+        {
+            File.Delete(spec);
+            File.Delete(blocker);
+        }
     }
 }
