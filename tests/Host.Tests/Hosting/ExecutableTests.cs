@@ -34,10 +34,11 @@ public sealed class ExecutableTests
             start.ArgumentList.Add(arg);
         }
         using Process process = Process.Start(start)!;
-        await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
+        // Read while writing: a host that back-pressures stdin writes output the whole time.
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardInput.WriteAsync(stdin);
+        process.StandardInput.Close();
         try
         {
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
@@ -260,5 +261,26 @@ public sealed class ExecutableTests
             File.Delete(spec);
             File.Delete(blocker);
         }
+    }
+
+    [Fact]
+    public async Task Forty_thousand_piped_lines_all_reach_the_guest_in_order_and_it_powers_off()
+    {
+        // Issue 10's flood: 40,000 'echo' lines (520 KB, eight times the old 64 KiB bound) then poweroff.
+        var input = new System.Text.StringBuilder();
+        for (int i = 0; i < 40000; i++)
+        {
+            input.Append(System.Globalization.CultureInfo.InvariantCulture, $"echo {i:D7}\n");
+        }
+        input.Append("poweroff\n");
+
+        (int code, string stdout, string stderr) = await RunWithInputAsync(input.ToString(), "32");
+
+        Assert.True(code == 0, $"exit {code}; stderr: {stderr}");
+        var echoed = System.Text.RegularExpressions.Regex.Matches(stdout, @"^(\d{7})\r?$", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(Enumerable.Range(0, 40000), echoed);
+        Assert.EndsWith("Power down.\r\n", stdout, StringComparison.Ordinal);
+        Assert.Equal("", stderr);
     }
 }

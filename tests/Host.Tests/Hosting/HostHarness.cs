@@ -97,7 +97,7 @@ internal sealed class DisposalRecordingBackend(TerminalConsoleBackend inner) : A
 
     public void Write(ReadOnlySpan<byte> bytes) => inner.Write(bytes);
 
-    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed) => inner.Start(onInput, onClosed);
+    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed, ConsoleInputCredit credit) => inner.Start(onInput, onClosed, credit);
 
     public void Dispose()
     {
