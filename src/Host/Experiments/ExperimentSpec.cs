@@ -65,7 +65,7 @@ internal sealed record ExperimentSpec(
             read.Int("trials", 10, 1, 1_000_000),
             read.Int("seed", 1, int.MinValue, int.MaxValue),
             read.Int("memory-mib", 32, 4, Cli.LaunchOptions.MaxMemoryMegabytes),
-            read.Duration("trial-timeout", TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(1)),
+            read.Duration("trial-timeout", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(1)),
             c.HasPath("supervision") ? DeviceSupervision.FromConfig(c.GetConfig("supervision"), $"{Section}.supervision") : DeviceSupervision.Default,
             c.HasPath("faults") ? FaultPlan.FromConfig(c.GetConfig("faults"), $"{Section}.faults") : FaultPlan.None);
     }
