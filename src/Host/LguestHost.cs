@@ -109,8 +109,16 @@ internal static class LguestHost
 
     private static async Task<int> BootAsync(LaunchOptions options, HostEnvironment env, IReadOnlyList<string> args, Simulation.SessionRecording? replay)
     {
+        // A stop request (a signal, or the console's escape key) ends the run with its own code and
+        // line. Signals are taken from the first moment, so one that comes while the host is still
+        // reading files or starting the actor system is answered the same way as one that comes later.
+        var stopRequested = new TaskCompletionSource<(int Code, string Line)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable signals = env.Signals.Register(signal =>
+            stopRequested.TrySetResult((ExitCodes.ForSignal(signal), $"stopped by SIG{SignalName(signal)}")));
+
         // Phases, in order: kernel, configuration, console, actor system, VM, wait, shutdown.
-        (byte[] kernel, _, string? kernelError) = KernelFile.Read(options.KernelPath, env.SearchRoots);
+        (byte[] kernel, string kernelPath, string? kernelError) = KernelFile.Read(options.KernelPath, env.SearchRoots);
+        kernelError ??= KernelFile.CheckImage(kernelPath, kernel, options.MemoryBytes);
         if (kernelError is not null)
         {
             Fail(env, kernelError);
@@ -120,7 +128,8 @@ internal static class LguestHost
         var extraKernels = new List<byte[]>();
         foreach (var extra in options.ExtraVms ?? [])
         {
-            (byte[] image, _, string? error) = KernelFile.Read(extra.KernelPath, env.SearchRoots);
+            (byte[] image, string path, string? error) = KernelFile.Read(extra.KernelPath, env.SearchRoots);
+            error ??= KernelFile.CheckImage(path, image, extra.MemoryBytes);
             if (error is not null)
             {
                 Fail(env, $"vm {extra.Name}: {error}");
@@ -160,7 +169,7 @@ internal static class LguestHost
                 return code;
             }
             var blockOptions = new BlockDeviceOptions(IoDispatcher: settings!.DeviceIoDispatcher);
-            return await BootWithDisksAsync(options, env, kernel, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList()).ConfigureAwait(false);
+            return await BootWithDisksAsync(options, env, kernel, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList(), stopRequested).ConfigureAwait(false);
         }
         finally
         {
@@ -194,10 +203,8 @@ internal static class LguestHost
     }
 
     private static async Task<int> BootWithDisksAsync(LaunchOptions options, HostEnvironment env, byte[] kernel, IReadOnlyList<byte[]> extraKernels,
-        Config config, LguestSettings settings, IReadOnlyList<DeviceConfig> disks)
+        Config config, LguestSettings settings, IReadOnlyList<DeviceConfig> disks, TaskCompletionSource<(int Code, string Line)> stopRequested)
     {
-        // A stop request (a signal, or the console's escape key) ends the run with its own code and line.
-        var stopRequested = new TaskCompletionSource<(int Code, string Line)>(TaskCreationOptions.RunContinuationsAsynchronously);
         void StopFromConsole() => stopRequested.TrySetResult((ExitCodes.Stopped, "stopped from the console (escape key)"));
 
         IConsoleBackend console;
@@ -229,7 +236,7 @@ internal static class LguestHost
             // lguest.faults and lguest.devices.supervision apply to every VM (each its own injector).
             var (plan, supervision) = Experiments.HostFaults.Read(config!);
             IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, console, disks, extraKernels, tapBackends, env)
-                .Select(vm => vm with { Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision }).ToList();
+                .Select(vm => vm with { Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision, Machine = settings.Machine }).ToList();
             outcome = await RunVmAsync(Vms, config, env, stopRequested).ConfigureAwait(false);
         }
         catch (NetBackendException e)
@@ -298,9 +305,10 @@ internal static class LguestHost
     private static async Task<(int, string?)> RunVmAsync(Func<ActorSystem, IReadOnlyList<VmConfig>> vmConfigs, Config config, HostEnvironment env,
         TaskCompletionSource<(int Code, string Line)> stopRequested)
     {
-        using IDisposable signals = env.Signals.Register(signal =>
-            stopRequested.TrySetResult((ExitCodes.ForSignal(signal), $"stopped by SIG{SignalName(signal)}")));
-
+        if (stopRequested.Task.IsCompleted)
+        {
+            return await stopRequested.Task.ConfigureAwait(false); // stopped before anything started
+        }
         using IHost host = BuildHost(config, env);
         await host.StartAsync().ConfigureAwait(false);
         try

@@ -158,16 +158,21 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
             return new HostCommand.UsageError(memoryError);
         }
 
-        int lineBytes = Encoding.UTF8.GetByteCount(commandLine);
-        if (lineBytes > BootParams.MaxCommandLineBytes)
-        {
-            return new HostCommand.UsageError(
-                $"the kernel command line is {lineBytes} bytes; the limit is {BootParams.MaxCommandLineBytes}");
-        }
-
         if (firstCmdline is not null)
         {
             commandLine = commandLine.Length == 0 ? firstCmdline : $"{firstCmdline} {commandLine}";
+        }
+        // Checked here, before anything starts: the zero page holds at most this much.
+        if (CommandLineError(FirstVmName, commandLine) is string lineError)
+        {
+            return new HostCommand.UsageError(lineError);
+        }
+        foreach (var vm in extra ?? [])
+        {
+            if (CommandLineError(vm.Name, vm.CommandLine) is string vmLineError)
+            {
+                return new HostCommand.UsageError(vmLineError);
+            }
         }
         if (extra is not null && extra.Any(v => v.Name == FirstVmName))
         {
@@ -243,6 +248,17 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                 }
                 return null;
         }
+    }
+
+    private static string? CommandLineError(string vm, string commandLine)
+    {
+        int lineBytes = Encoding.UTF8.GetByteCount(commandLine);
+        if (lineBytes <= BootParams.MaxCommandLineBytes)
+        {
+            return null;
+        }
+        string whose = vm == FirstVmName ? "the kernel command line" : $"vm {vm}'s kernel command line";
+        return $"{whose} is {lineBytes} bytes; the limit is {BootParams.MaxCommandLineBytes}";
     }
 
     private static (int Megabytes, string? Error) ParseMemory(string text)

@@ -70,6 +70,11 @@ internal static class ExperimentCommand
             return await UsageError(env, "--schedules and --schedule-seed are for simulation; --realtime has no schedule to choose").ConfigureAwait(false);
         }
 
+        if (Directory.Exists(file))
+        {
+            await env.Error.WriteLineAsync($"lguest-actors: {file} is a directory, not an experiment file").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
         ExperimentSpec spec;
         try
         {
@@ -89,6 +94,15 @@ internal static class ExperimentCommand
             return ExitCodes.Failure;
         }
 
+        // The report folder is checked before the trials run: minutes of trials must not end in
+        // "cannot write" with the results lost.
+        string folder = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", Path.GetFileNameWithoutExtension(file) + "-report");
+        if (ExperimentReport.CheckWritable(folder) is string folderError)
+        {
+            await env.Error.WriteLineAsync($"lguest-actors: cannot write the report to {folder}: {folderError}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+
         var seeds = trialSeed is int one
             ? new List<(int Index, int Seed)> { (1, one) }
             : Enumerable.Range(1, spec.Trials).Select(i => (Index: i, Seed: spec.TrialSeed(i))).ToList();
@@ -98,12 +112,16 @@ internal static class ExperimentCommand
         }
         var schedulesOfEach = scheduleSeed is ulong exact ? [exact] : Enumerable.Range(1, schedules ?? 1).Select(k => (ulong)k).ToList();
         var plan = seeds.SelectMany(t => schedulesOfEach.Select(k => new TrialPlan(t.Index, t.Seed, k))).ToList();
-        var runner = new ExperimentRunner(spec, kernel, AkkaConfig(env), realTime, env.Error);
+        (Config akka, LguestSettings? settings) = AkkaConfig(env);
+        if (settings is not null)
+        {
+            spec = spec with { Machine = settings.Machine };
+        }
+        var runner = new ExperimentRunner(spec, kernel, akka, realTime, env.Error);
         string mode = realTime ? "real time" : $"simulation, {schedulesOfEach.Count} schedule(s) each";
         await env.Error.WriteLineAsync($"experiment {spec.Name}: {seeds.Count} trial(s) of {spec.Workload} ({spec.Count} {spec.Unit}), {mode}").ConfigureAwait(false);
         var results = await runner.RunAsync(plan, r => env.Error.WriteLine(ProgressLine(r, seeds.Count, spec, file))).ConfigureAwait(false);
 
-        string folder = outDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", Path.GetFileNameWithoutExtension(file) + "-report");
         string command = "lguest-actors experiment " + string.Join(' ', args);
         string report = ExperimentReport.Write(folder, spec, file, results, command);
         await env.Error.WriteLineAsync(ExperimentReport.SummaryLine(results)).ConfigureAwait(false);
@@ -130,16 +148,16 @@ internal static class ExperimentCommand
             : string.Create(CultureInfo.InvariantCulture, $"lguest-actors experiment {file} --trial-seed {r.Seed} --realtime");
 
     /// <summary>config/akka.hocon if it can be found (the dispatchers), quiet: the report is the output.</summary>
-    private static Config AkkaConfig(HostEnvironment env)
+    private static (Config Config, LguestSettings? Settings) AkkaConfig(HostEnvironment env)
     {
         var quiet = ConfigurationFactory.ParseString("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.log-dead-letters = off");
         string? path = AkkaConfigFile.Locate(env.SearchRoots);
         if (path is null)
         {
-            return quiet;
+            return (quiet, null);
         }
-        (Config? config, _, _) = AkkaConfigFile.Load(path);
-        return config is null ? quiet : quiet.WithFallback(config);
+        (Config? config, LguestSettings? settings, _) = AkkaConfigFile.Load(path);
+        return config is null ? (quiet, null) : (quiet.WithFallback(config), settings);
     }
 
     private static int? Int(string? s) => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : null;

@@ -10,6 +10,27 @@ namespace LguestActors.Host.Experiments;
 /// </summary>
 internal static class ExperimentReport
 {
+    /// <summary>Creates <paramref name="folder"/> and writes and removes a probe file in it; the reason it cannot, or null.</summary>
+    public static string? CheckWritable(string folder)
+    {
+        try
+        {
+            if (File.Exists(folder))
+            {
+                return "it is a file, not a folder";
+            }
+            Directory.CreateDirectory(folder);
+            string probe = Path.Combine(folder, $".write-check-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            return e.Message;
+        }
+    }
+
     public static string Write(string folder, ExperimentSpec spec, string specPath, IReadOnlyList<TrialResult> trials, string command)
     {
         Directory.CreateDirectory(folder);

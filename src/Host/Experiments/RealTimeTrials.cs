@@ -93,6 +93,7 @@ internal static class TrialVm
         {
             Faults = injector,
             Supervision = spec.Supervision,
+            Machine = spec.Machine,
         };
     }
 }

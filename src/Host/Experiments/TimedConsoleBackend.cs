@@ -37,7 +37,7 @@ internal sealed class TimedConsoleBackend : IConsoleBackend
         }
     }
 
-    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed)
+    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed, ConsoleInputCredit credit)
     {
         // No input: the workloads run from the kernel command line.
     }

@@ -91,7 +91,9 @@ internal static class SimulatedHost
         Task<object> ended = root.Ask<object>(new RunVm(vms[0]));
         if (simulation.RecordPath is not null)
         {
-            terminal.Start(bytes => driver.Post(new RecordedInput(0, 0, RecordedInput.Console, bytes.ToArray())), () => { });
+            // What the terminal gives is logged and typed into the simulated console, which holds it
+            // until the guest has room (its own back-pressure), so the terminal need not wait.
+            terminal.Start(bytes => driver.Post(new RecordedInput(0, 0, RecordedInput.Console, bytes.ToArray())), () => { }, ConsoleInputCredit.Unlimited());
         }
 
         var limit = simulation.TimeLimit ?? SimulationOptions.DefaultTimeLimit;

@@ -17,8 +17,9 @@ public sealed class SimulatedConsole : IConsoleBackend
     private readonly IConsoleBackend? _echo;
     private readonly MemoryStream _output = new();
     private readonly string _name;
-    private readonly List<byte[]> _typedBeforeStart = [];
+    private readonly Queue<byte> _pending = new();
     private Action<ReadOnlyMemory<byte>>? _onInput;
+    private ConsoleInputCredit? _credit;
 
     /// <param name="world">The world it belongs to.</param>
     /// <param name="script">Input typed at virtual times (none by default).</param>
@@ -53,34 +54,51 @@ public sealed class SimulatedConsole : IConsoleBackend
         _echo?.Write(bytes);
     }
 
-    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed)
+    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed, ConsoleInputCredit credit)
     {
         ArgumentNullException.ThrowIfNull(onInput);
+        ArgumentNullException.ThrowIfNull(credit);
         _onInput = onInput;
-        foreach (var early in _typedBeforeStart)
-        {
-            onInput(early);
-        }
-        _typedBeforeStart.Clear();
+        _credit = credit;
+        credit.Returned += Pump; // on the device's thread: the simulation thread
+        Pump();
         foreach (var (at, bytes) in _script.Inputs)
         {
             var delay = at - _world.Now;
-            _world.Scheduler.Advanced.ScheduleOnce(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, () => onInput(bytes));
+            _world.Scheduler.Advanced.ScheduleOnce(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, () => Type(bytes));
         }
     }
 
     /// <summary>
-    /// Types <paramref name="bytes"/> now (on the simulation thread, or between runs): a recorded
-    /// session's input. Typed before the console device has started, it waits for the device, as
-    /// keys typed at a terminal wait for a reader.
+    /// Types <paramref name="bytes"/> now (on the simulation thread, or between runs): scripted or
+    /// recorded input. Like keys typed into a pipe, bytes wait here until the console device has
+    /// credit for them (before it started, too): back-pressure, never a drop.
     /// </summary>
     public void Type(ReadOnlyMemory<byte> bytes)
     {
-        if (_onInput is null)
+        foreach (byte b in bytes.Span)
         {
-            _typedBeforeStart.Add(bytes.ToArray());
+            _pending.Enqueue(b);
+        }
+        Pump();
+    }
+
+    /// <summary>Hands the device as much pending input as its credit allows, in order.</summary>
+    private void Pump()
+    {
+        if (_onInput is null || _credit is null)
+        {
             return;
         }
-        _onInput(bytes);
+        while (_pending.Count > 0 && _credit.Available > 0)
+        {
+            var chunk = new byte[Math.Min(_pending.Count, _credit.Available)];
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                chunk[i] = _pending.Dequeue();
+            }
+            _credit.Take(chunk.Length);
+            _onInput(chunk);
+        }
     }
 }
