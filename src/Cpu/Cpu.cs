@@ -43,8 +43,8 @@ public sealed unsafe partial class Cpu
         SegBase = (uint*)Unsafe.AsPointer(ref _segArray[0]);
         _rTlb = (TlbEntry*)Unsafe.AsPointer(ref _rTlbArray[0]);
         _wTlb = (TlbEntry*)Unsafe.AsPointer(ref _wTlbArray[0]);
-        // GuestMemory allocates its array pinned for the life of the VM, so the pointer stays valid.
-        Mem = (byte*)Unsafe.AsPointer(ref memory.Bytes[0]);
+        // GuestMemory's mapping lives until its owner disposes it, after the vCPU has stopped.
+        Mem = memory.Pointer;
         MemSize = (uint)memory.Size;
         _decoder = new BlockDecoder(this);
         _eflags = 0x2;
