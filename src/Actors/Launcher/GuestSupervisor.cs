@@ -81,11 +81,13 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
+        _config.Timeline?.Mark("boot: launcher started");
         foreach (var (name, run) in BootPhases())
         {
             try
             {
                 run();
+                _config.Timeline?.Mark($"boot: {name}");
             }
             catch (Cpu.Loader.GuestImageException e)
             {

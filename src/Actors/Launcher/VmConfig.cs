@@ -24,6 +24,9 @@ public sealed record VmConfig(
 
     /// <summary>Restart budget and watchdog for this VM's devices (config: lguest.devices.supervision).</summary>
     public DeviceSupervision Supervision { get; init; } = DeviceSupervision.Default;
+
+    /// <summary>When set, the launcher marks the end of each boot phase in it (the host's <c>--timings</c>).</summary>
+    public BootTimeline? Timeline { get; init; }
 }
 
 /// <summary>One device of a VM's configuration.</summary>

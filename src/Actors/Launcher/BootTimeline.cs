@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace LguestActors.Actors.Launcher;
+
+/// <summary>
+/// Where a VM's start-up time goes: named marks, each the moment a phase ended, measured from
+/// the process start. The host fills it on request (<c>--timings</c>): its own phases, the
+/// launcher's boot phases (<see cref="VmConfig.Timeline"/>) and the guest's first console byte.
+/// Marks may come from any thread (the host, the launcher, the console device).
+/// </summary>
+public sealed class BootTimeline
+{
+    private readonly long _origin;
+    private readonly Lock _lock = new();
+    private readonly List<(string Phase, long Timestamp)> _marks = [];
+
+    /// <param name="sinceProcessStart">How long the process had run when this timeline was made.</param>
+    public BootTimeline(TimeSpan sinceProcessStart)
+    {
+        _origin = Stopwatch.GetTimestamp() - (long)(sinceProcessStart.TotalSeconds * Stopwatch.Frequency);
+    }
+
+    /// <summary>The phases marked so far, in the order they ended, with their end from the process start.</summary>
+    public IReadOnlyList<(string Phase, TimeSpan End)> Marks
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _marks.Select(m => (m.Phase, Stopwatch.GetElapsedTime(_origin, m.Timestamp))).ToList();
+            }
+        }
+    }
+
+    /// <summary>The phase <paramref name="phase"/> ends now.</summary>
+    public void Mark(string phase) => Mark(phase, Stopwatch.GetTimestamp());
+
+    /// <summary>The phase <paramref name="phase"/> ended at <paramref name="timestamp"/> (a <see cref="Stopwatch"/> timestamp).</summary>
+    public void Mark(string phase, long timestamp)
+    {
+        lock (_lock)
+        {
+            _marks.Add((phase, timestamp));
+        }
+    }
+
+    /// <summary>True once a phase of that name has been marked.</summary>
+    public bool Has(string phase)
+    {
+        lock (_lock)
+        {
+            return _marks.Exists(m => m.Phase == phase);
+        }
+    }
+
+    /// <summary>One line per phase: how long it took (from the end of the one before) and when it ended.</summary>
+    public string Format()
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"  {"phase",-34} {"took ms",8} {"at ms",8}");
+        TimeSpan previous = TimeSpan.Zero;
+        foreach (var (phase, end) in Marks.OrderBy(m => m.End))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {phase,-34} {(end - previous).TotalMilliseconds,8:F1} {end.TotalMilliseconds,8:F1}");
+            previous = end;
+        }
+        return text.ToString();
+    }
+}
