@@ -114,8 +114,10 @@ public sealed class ExecutableTests
              "boot: launcher started", "boot: memory", "boot: kernel", "boot: boot params", "boot: device page", "boot: page tables",
              "boot: vcpu and interrupts", "boot: devices", "boot: start", "guest: first console byte"],
             table.Select(l => l[2..36].TrimEnd()));
-        double[] at = table.Select(l => double.Parse(l[45..], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        double[] at = table.Select(l => double.Parse(l[45..54], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(at.Order(), at);
+        double[] cpu = table.Select(l => double.Parse(l[63..], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(cpu.Order(), cpu);
     }
 
     [Fact]
