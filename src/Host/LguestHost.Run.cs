@@ -1,15 +1,10 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
-using Akka.Hosting;
 using LguestActors.Actors.Launcher;
 using LguestActors.Host.Cli;
 using LguestActors.Host.Logging;
 using LguestActors.Host.Vmm;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using AkkaLogLevel = Akka.Event.LogLevel;
 
 namespace LguestActors.Host;
 
@@ -34,14 +29,17 @@ internal static partial class LguestHost
         using IDisposable signals = env.Signals.Register(signal =>
             stopRequested.TrySetResult((ExitCodes.ForSignal(signal), $"stopped by SIG{SignalName(signal)}")));
 
-        using IHost host = BuildHost(config, env);
-        await host.StartAsync().ConfigureAwait(false);
+        using ActorSystem system = StartActorSystem(config, env);
         timeline?.Mark("actor system: started");
         var others = new OtherVms(env);
         try
         {
-            ActorSystem system = host.Services.GetRequiredService<ActorSystem>();
-            IActorRef root = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<VmmRoot>().ConfigureAwait(false);
+            IActorRef root = system.ActorOf(VmmRoot.Props(env.VmProps), VmmRoot.ActorName);
+            // Coordinated shutdown's service-stop phase stops every VM, devices first, so the console
+            // device has given the terminal back before the actor system goes.
+            TimeSpan timeout = system.Settings.Config.GetTimeSpan("akka.coordinated-shutdown.phases.service-stop.timeout", TimeSpan.FromSeconds(5));
+            CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceStop, "stop-vms",
+                () => root.Ask<Akka.Done>(StopAllVms.Instance, timeout));
             timeline?.Mark("actor system: /user/vmm");
 
             IReadOnlyList<VmConfig> vms = vmConfigs(system);
@@ -71,57 +69,36 @@ internal static partial class LguestHost
         }
         finally
         {
-            // Coordinated shutdown: its service-stop phase stops the VMs (see BuildHost), then the actor system.
-            await host.StopAsync().ConfigureAwait(false);
+            // Coordinated shutdown: its service-stop phase stops the VMs, then the actor system goes.
+            await CoordinatedShutdown.Get(system).Run(HostStopping.Instance).ConfigureAwait(false);
+            await system.WhenTerminated.ConfigureAwait(false);
             // Every other VM gets its line, also one whose answer the stopped actor system never gave.
             others.ReportAll();
         }
     }
 
-    private static IHost BuildHost(Config config, HostEnvironment env)
+    /// <summary>
+    /// The actor system "lguest", started directly: config/akka.hocon over Akka's defaults, Akka's
+    /// log lines through the host's <see cref="LineLogger"/>. Microsoft.Extensions.Hosting with
+    /// Akka.Hosting did the same with a DI container, configuration and logging stacks around it,
+    /// and their ActorSystemSetup path reads app.config too (System.Configuration) — a third of the
+    /// time to the guest's first byte (docs/PERFORMANCE.md, start-up).
+    /// </summary>
+    private static ActorSystem StartActorSystem(Config config, HostEnvironment env)
     {
-        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            ApplicationName = Usage.ProgramName,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        // Signals are IStopSignals' job, so the exit code can name the one that came; the default
-        // ConsoleLifetime would take SIGINT/SIGTERM itself and not say which.
-        builder.Services.AddSingleton<IHostLifetime, PassiveLifetime>();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(new LineLoggerProvider(env.Error));
-        builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-
-        builder.Services.AddAkka(ActorSystemName, akka =>
-        {
-            akka.AddHocon(config, HoconAddMode.Prepend);
-            akka.ConfigureLoggers(loggers =>
-            {
-                loggers.LogLevel = AkkaLogLevelOf(config);
-                loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
-            });
-            akka.WithActors((system, registry) =>
-            {
-                IActorRef root = system.ActorOf(VmmRoot.Props(env.VmProps), VmmRoot.ActorName);
-                registry.Register<VmmRoot>(root);
-                TimeSpan timeout = system.Settings.Config.GetTimeSpan("akka.coordinated-shutdown.phases.service-stop.timeout", TimeSpan.FromSeconds(5));
-                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceStop, "stop-vms",
-                    () => root.Ask<Akka.Done>(StopAllVms.Instance, timeout));
-            });
-        });
-        return builder.Build();
+        ActorSystem system = ActorSystem.Create(ActorSystemName, ConfigurationFactory.ParseString(LineLogging.NoDefaultLoggers).WithFallback(config));
+        LineLogging.Attach(system, env.Error);
+        return system;
     }
 
-    private static AkkaLogLevel AkkaLogLevelOf(Config config) =>
-        (config.GetString("akka.loglevel", "WARNING") ?? "WARNING").ToUpperInvariant() switch
-        {
-            "DEBUG" => AkkaLogLevel.DebugLevel,
-            "INFO" => AkkaLogLevel.InfoLevel,
-            "ERROR" or "OFF" => AkkaLogLevel.ErrorLevel,
-            _ => AkkaLogLevel.WarningLevel,
-        };
+    /// <summary>Why coordinated shutdown ran: the host's run is over.</summary>
+    private sealed class HostStopping : CoordinatedShutdown.Reason
+    {
+        public static readonly HostStopping Instance = new();
+
+        // Not the process's exit code (exit-clr is off): the host decides that from how the VM ended.
+        public override int ExitCode => 0;
+    }
 
     private static string SignalName(StopSignal signal) => signal switch
     {

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
-using Akka.Hosting;
 using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Devices.Net;
@@ -11,16 +10,12 @@ using LguestActors.Host.Cli;
 using LguestActors.Host.Configuration;
 using LguestActors.Host.Logging;
 using LguestActors.Host.Vmm;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using AkkaLogLevel = Akka.Event.LogLevel;
 
 namespace LguestActors.Host;
 
 /// <summary>
 /// The console host: parse the command line, read the kernel and config/akka.hocon, start the
-/// actor system (Microsoft.Extensions.Hosting + Akka.Hosting), boot one VM under /user/vmm and
+/// actor system, boot the VMs under /user/vmm and
 /// turn how it ended into the exit code. Every failure is one line on stderr, never a stack trace.
 /// </summary>
 internal static partial class LguestHost
@@ -279,13 +274,5 @@ internal static partial class LguestHost
     {
         env.Error.WriteLine($"{Usage.ProgramName}: {line}");
         env.Error.Flush();
-    }
-
-    /// <summary>An IHostLifetime that leaves the process's signals alone.</summary>
-    private sealed class PassiveLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
