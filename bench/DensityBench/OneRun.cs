@@ -49,7 +49,8 @@ internal static class OneRun
         ulong bytes = (ulong)megabytes << 20;
         using var system = ActorSystem.Create("density", config);
 
-        VmConfig Vm(string name, IConsoleBackend console) => new(name, bytes, kernel, "", [new ConsoleConfig(console)]) { Supervision = supervision };
+        var machine = MachineSettings.FromConfig(config); // the vCPU's dispatcher and slice, as the host runs them
+        VmConfig Vm(string name, IConsoleBackend console) => new(name, bytes, kernel, "", [new ConsoleConfig(console)]) { Supervision = supervision, Machine = machine };
 
         // Warm-up: one VM to its prompt and stopped.
         var warm = new PromptConsole();
@@ -97,9 +98,14 @@ internal static class OneRun
             vm.Stop("bench done");
         }
         await Task.WhenAll(vms.Select(v => v.Exited)).WaitAsync(TimeSpan.FromHours(1));
+        // Stopped = every VM reported its end and its launcher has stopped and unmapped the guest's
+        // memory (a disposed GuestMemory has size 0); at most a minute more for that.
+        var deadline = Stopwatch.StartNew();
+        while (memories.Any(m => m.Size != 0) && deadline.Elapsed < TimeSpan.FromMinutes(1))
+        {
+            await Task.Delay(20);
+        }
         double stopAll = clock.Elapsed.TotalSeconds;
-        await Task.Delay(1000);
-        // The launcher unmaps its guest's memory when it stops (a disposed GuestMemory has size 0).
         int unmapped = memories.Count(m => m.Size == 0);
         return new Result(count, bootAll, baseline, rss, guest, cpuPerSecond, stopAll, unmapped);
     }
@@ -147,7 +153,7 @@ internal static class OneRun
             }
         }
 
-        public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed)
+        public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed, ConsoleInputCredit credit)
         {
         }
     }

@@ -24,5 +24,5 @@ internal sealed class FirstByteConsoleBackend(IConsoleBackend inner, BootTimelin
         }
     }
 
-    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed) => inner.Start(onInput, onClosed);
+    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed, ConsoleInputCredit credit) => inner.Start(onInput, onClosed, credit);
 }

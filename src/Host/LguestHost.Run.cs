@@ -26,9 +26,10 @@ internal static partial class LguestHost
     private static async Task<(int, string?)> RunVmAsync(Func<ActorSystem, IReadOnlyList<VmConfig>> vmConfigs, Config config, HostEnvironment env,
         TaskCompletionSource<(int Code, string Line)> stopRequested, BootTimeline? timeline)
     {
-        using IDisposable signals = env.Signals.Register(signal =>
-            stopRequested.TrySetResult((ExitCodes.ForSignal(signal), $"stopped by SIG{SignalName(signal)}")));
-
+        if (stopRequested.Task.IsCompleted)
+        {
+            return await stopRequested.Task.ConfigureAwait(false); // stopped before anything started
+        }
         using ActorSystem system = StartActorSystem(config, env);
         timeline?.Mark("actor system: started");
         var others = new OtherVms(env);

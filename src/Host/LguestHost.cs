@@ -48,7 +48,9 @@ internal static partial class LguestHost
                     Fail(env, $"{error.Message} (try '{Usage.ProgramName} --help')");
                     return ExitCodes.Usage;
                 case HostCommand.Run run:
-                    return await BootAsync(run.Options, env, run.Options.Timings ? StartTimeline(entered) : null).ConfigureAwait(false);
+                    return await BootAsync(run.Options, env, args, null, run.Options.Timings ? StartTimeline(entered) : null).ConfigureAwait(false);
+                case HostCommand.Replay replay:
+                    return await ReplayAsync(replay.Path, env).ConfigureAwait(false);
                 default:
                     throw new InvalidOperationException("unhandled command");
             }
@@ -62,32 +64,89 @@ internal static partial class LguestHost
         }
     }
 
-    private static async Task<int> BootAsync(LaunchOptions options, HostEnvironment env, BootTimeline? timeline)
+    /// <summary>--replay FILE: the recording's own command line, on the simulation engine, its inputs at their step boundaries.</summary>
+    private static async Task<int> ReplayAsync(string path, HostEnvironment env)
     {
+        Simulation.SessionRecording recording;
+        try
+        {
+            recording = Simulation.SessionRecording.Parse(await File.ReadAllTextAsync(path).ConfigureAwait(false), path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            Fail(env, e is FormatException ? e.Message : $"--replay {path}: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        if (LaunchOptions.Parse(recording.Args) is not HostCommand.Run { Options: var options })
+        {
+            Fail(env, $"{path}: the recorded command line is not a run: {string.Join(' ', recording.Args)}");
+            return ExitCodes.Failure;
+        }
+        var simulation = (options.Simulation ?? new SimulationOptions(recording.Seed, null, null, null)) with { Seed = recording.Seed, RecordPath = null, InputPath = null };
+        return await BootAsync(options with { Simulation = simulation }, env, recording.Args, recording, null).ConfigureAwait(false);
+    }
+
+    /// <summary>The command line a recording keeps: all but --record FILE.</summary>
+    private static List<string> RecordedArgs(IReadOnlyList<string> args)
+    {
+        var kept = new List<string>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (args[i] == "--record")
+            {
+                i++;
+            }
+            else if (!args[i].StartsWith("--record=", StringComparison.Ordinal))
+            {
+                kept.Add(args[i]);
+            }
+        }
+        return kept;
+    }
+
+    private static async Task<int> BootAsync(LaunchOptions options, HostEnvironment env, IReadOnlyList<string> args, Simulation.SessionRecording? replay,
+        BootTimeline? timeline)
+    {
+        // A stop request (a signal, or the console's escape key) ends the run with its own code and
+        // line. Signals are taken from the first moment, so one that comes while the host is still
+        // reading files or starting the actor system is answered the same way as one that comes later.
+        var stopRequested = new TaskCompletionSource<(int Code, string Line)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable signals = env.Signals.Register(signal =>
+            stopRequested.TrySetResult((ExitCodes.ForSignal(signal), $"stopped by SIG{SignalName(signal)}")));
+
         // Phases, in order: kernel, configuration, console, actor system, VM, wait, shutdown.
-        (byte[] kernel, _, string? kernelError) = KernelFile.Read(options.KernelPath, env.SearchRoots);
+        (byte[] kernel, string kernelPath, string? kernelError) = KernelFile.Read(options.KernelPath, env.SearchRoots);
+        kernelError ??= KernelFile.CheckImage(kernelPath, kernel, options.MemoryBytes);
         if (kernelError is not null)
         {
             Fail(env, kernelError);
             return ExitCodes.Failure;
         }
 
-        // A fleet names one kernel thousands of times: each file is read once, and the copies share it.
-        var images = new Dictionary<string, byte[]>(StringComparer.Ordinal) { [options.KernelPath ?? ""] = kernel };
+        // A fleet names one kernel thousands of times: each file is read once, checked once per
+        // memory size, and the copies share it.
+        var images = new Dictionary<string, (byte[] Image, string Path)>(StringComparer.Ordinal) { [options.KernelPath ?? ""] = (kernel, kernelPath) };
+        var checkedImages = new HashSet<(string, ulong)> { (options.KernelPath ?? "", options.MemoryBytes) };
         var extraKernels = new List<byte[]>();
         foreach (var extra in options.ExtraVms ?? [])
         {
-            if (!images.TryGetValue(extra.KernelPath ?? "", out byte[]? image))
+            string key = extra.KernelPath ?? "";
+            string? error = null;
+            if (!images.TryGetValue(key, out var known))
             {
-                (image, _, string? error) = KernelFile.Read(extra.KernelPath, env.SearchRoots);
-                if (error is not null)
-                {
-                    Fail(env, $"vm {extra.Name}: {error}");
-                    return ExitCodes.Failure;
-                }
-                images[extra.KernelPath ?? ""] = image;
+                (byte[] read, string path, error) = KernelFile.Read(extra.KernelPath, env.SearchRoots);
+                images[key] = known = (read, path);
             }
-            extraKernels.Add(image);
+            if (error is null && checkedImages.Add((key, extra.MemoryBytes)))
+            {
+                error = KernelFile.CheckImage(known.Path, known.Image, extra.MemoryBytes);
+            }
+            if (error is not null)
+            {
+                Fail(env, $"vm {extra.Name}: {error}");
+                return ExitCodes.Failure;
+            }
+            extraKernels.Add(known.Image);
         }
 
         string? configPath = AkkaConfigFile.Locate(env.SearchRoots);
@@ -112,15 +171,24 @@ internal static partial class LguestHost
         timeline?.Mark("host: command line, kernel, config");
         try
         {
+            if (options.Simulation is not null)
+            {
+                var (code, line) = Simulation.SimulatedHost.Run(options, env, config!, settings!, kernel, extraKernels, disks, RecordedArgs(args), replay);
+                if (line is not null)
+                {
+                    Fail(env, line);
+                }
+                return code;
+            }
             var blockOptions = new BlockDeviceOptions(IoDispatcher: settings!.DeviceIoDispatcher);
-            int code = await BootWithDisksAsync(options, env, kernel, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList(), timeline)
-                .ConfigureAwait(false);
+            int exitCode = await BootWithDisksAsync(options, env, kernel, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList(),
+                stopRequested, timeline).ConfigureAwait(false);
             if (timeline is not null)
             {
                 env.Error.Write($"{Usage.ProgramName}: start-up timings (--timings), ms from the process start:{Environment.NewLine}{timeline.Format()}");
                 env.Error.Flush();
             }
-            return code;
+            return exitCode;
         }
         finally
         {
@@ -154,10 +222,9 @@ internal static partial class LguestHost
     }
 
     private static async Task<int> BootWithDisksAsync(LaunchOptions options, HostEnvironment env, byte[] kernel, IReadOnlyList<byte[]> extraKernels,
-        Config config, LguestSettings settings, IReadOnlyList<DeviceConfig> disks, BootTimeline? timeline)
+        Config config, LguestSettings settings, IReadOnlyList<DeviceConfig> disks, TaskCompletionSource<(int Code, string Line)> stopRequested,
+        BootTimeline? timeline)
     {
-        // A stop request (a signal, or the console's escape key) ends the run with its own code and line.
-        var stopRequested = new TaskCompletionSource<(int Code, string Line)>(TaskCreationOptions.RunContinuationsAsynchronously);
         void StopFromConsole() => stopRequested.TrySetResult((ExitCodes.Stopped, "stopped from the console (escape key)"));
 
         IConsoleBackend console;
@@ -191,7 +258,10 @@ internal static partial class LguestHost
             var (plan, supervision) = Experiments.HostFaults.Read(config!);
             IConsoleBackend firstConsole = timeline is null ? console : new FirstByteConsoleBackend(console, timeline);
             IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, firstConsole, disks, extraKernels, tapBackends, env)
-                .Select((vm, i) => vm with { Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision, Timeline = i == 0 ? timeline : null }).ToList();
+                .Select((vm, i) => vm with
+                {
+                    Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision, Machine = settings.Machine, Timeline = i == 0 ? timeline : null,
+                }).ToList();
             outcome = await RunVmAsync(Vms, config, env, stopRequested, timeline).ConfigureAwait(false);
         }
         catch (NetBackendException e)
