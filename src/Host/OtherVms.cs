@@ -14,6 +14,7 @@ namespace LguestActors.Host;
 internal sealed class OtherVms(HostEnvironment env)
 {
     private readonly List<(string Name, Task<object> Ended, StrongBox<int> Reported)> _vms = [];
+    private readonly Lock _lock = new();
 
     public void Add(string name, Task<object> ended)
     {
@@ -32,10 +33,21 @@ internal sealed class OtherVms(HostEnvironment env)
 
     private void Report(string name, Task<object> ended, StrongBox<int> reported)
     {
-        if (Interlocked.Exchange(ref reported.Value, 1) != 0)
+        // Under one lock, so a line a continuation is writing is out before ReportAll returns and the
+        // host writes its own last line.
+        lock (_lock)
         {
-            return;
+            if (reported.Value != 0)
+            {
+                return;
+            }
+            reported.Value = 1;
+            WriteLine(name, ended);
         }
+    }
+
+    private void WriteLine(string name, Task<object> ended)
+    {
         string outcome = !ended.IsCompleted ? "no report (the actor system stopped first)"
             : !ended.IsCompletedSuccessfully ? $"no report ({ended.Exception?.GetBaseException().Message ?? "cancelled"})"
             : ended.Result switch
