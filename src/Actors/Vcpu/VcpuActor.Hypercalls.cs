@@ -62,18 +62,6 @@ public sealed partial class VcpuActor
         }
     }
 
-    /// <summary>SET_CLOCKEVENT(delta ns): a one-shot IRQ 0 that far ahead; 0 cancels it.</summary>
-    private void SetClockEvent(uint nanoseconds)
-    {
-        if (nanoseconds == 0)
-        {
-            Timers.Cancel(ClockTimerKey);
-            return;
-        }
-        long ticks = Math.Max(1, nanoseconds / 100);
-        Timers.StartSingleTimer(ClockTimerKey, ClockEvent.Instance, TimeSpan.FromTicks(ticks));
-    }
-
     private void Shutdown(IGuestCpu cpu, HypercallRequest call)
     {
         var kind = call.Arg2 == Hypercalls.ShutdownRestart ? GuestExitKind.Restart : GuestExitKind.PowerOff;

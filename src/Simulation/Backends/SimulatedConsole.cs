@@ -51,7 +51,7 @@ public sealed class SimulatedConsole : IConsoleBackend
         }
     }
 
-    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed)
+    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed, ConsoleInputCredit credit)
     {
         ArgumentNullException.ThrowIfNull(onInput);
         _onInput = onInput;
