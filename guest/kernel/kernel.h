@@ -46,6 +46,7 @@ extern volatile uint32_t irq_counts[32];
 /* timer.c */
 void timer_init(uint32_t period_ms);
 extern volatile uint32_t jiffies;
+uint64_t clock_now_ns(void);   /* lguest_data.time, the host's clock, in ns */
 extern uint32_t timer_period_ms;
 
 /* devices.c: the lguest device page */

@@ -459,11 +459,12 @@ int net_ping(uint32_t target, int count, int quiet)
         uint64_t t0 = net_now_us();
         uint32_t start = jiffies;
         tx_submit(id, 14 + 20 + 64, 0);
-        while (!(ping_got && ping_seq_seen == seq) && (jiffies - start) * timer_period_ms < 1000) {
+        while (!(ping_got && ping_seq_seen == (uint16_t)seq) && (jiffies - start) * timer_period_ms < 1000) {
             idle();
             irq_disable();
         }
-        int ok = ping_got && ping_seq_seen == seq;
+        /* The ICMP sequence field is 16 bits: compare it as one, so ping 65537 wraps as ping(8) does. */
+        int ok = ping_got && ping_seq_seen == (uint16_t)seq;
         irq_enable();
         if (ok) {
             uint64_t us = net_now_us() - t0;
