@@ -22,7 +22,7 @@ internal static class Usage
               --block=FILE[,ro]
                          a virtio block device (blk0, blk1... in order) on FILE,
                          whose size must be a multiple of 512 bytes; ,ro makes it
-                         read-only (so does a file this process cannot write)
+                         read-only. Locked: one writer, or any number of ,ro readers
               --net=switch:NAME
                          give the VM a virtio net device on the learning switch NAME
                          (the actor /user/lan-NAME; VMs naming the same switch share it)
