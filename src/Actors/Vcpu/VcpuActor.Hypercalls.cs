@@ -54,6 +54,7 @@ public sealed partial class VcpuActor
         if (_kicks.TryGetValue(address, out var route))
         {
             route.Device.Tell(route.Kick, Self);
+            route.Watchdog?.Kicked(); // work for the device: the watchdog looks until it is done
         }
         else
         {

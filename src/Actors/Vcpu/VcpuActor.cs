@@ -25,7 +25,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PendingIrqs _pending;
     private readonly VcpuOptions _options;
-    private readonly Dictionary<uint, (IActorRef Device, Kick Kick)> _kicks = [];
+    private readonly Dictionary<uint, (IActorRef Device, Kick Kick, Supervision.WatchdogArm? Watchdog)> _kicks = [];
     private readonly TimeProvider _clock;
 
     /// <summary>The simulated world this vCPU's instructions drive the clock of, or null in real time.</summary>
@@ -65,7 +65,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
             _servingNotify = false;
             ScheduleSlice();
         });
-        Receive<RegisterKick>(r => _kicks[r.RingAddress] = (r.Device, r.Kick));
+        Receive<RegisterKick>(r => _kicks[r.RingAddress] = (r.Device, r.Kick, r.Watchdog));
         Receive<UnregisterKicks>(u =>
         {
             foreach (var address in _kicks.Where(k => k.Value.Device.Equals(u.Device)).Select(k => k.Key).ToList())
