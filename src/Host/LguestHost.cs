@@ -51,7 +51,9 @@ internal static class LguestHost
                     Fail(env, $"{error.Message} (try '{Usage.ProgramName} --help')");
                     return ExitCodes.Usage;
                 case HostCommand.Run run:
-                    return await BootAsync(run.Options, env).ConfigureAwait(false);
+                    return await BootAsync(run.Options, env, args, null).ConfigureAwait(false);
+                case HostCommand.Replay replay:
+                    return await ReplayAsync(replay.Path, env).ConfigureAwait(false);
                 default:
                     throw new InvalidOperationException("unhandled command");
             }
@@ -65,7 +67,47 @@ internal static class LguestHost
         }
     }
 
-    private static async Task<int> BootAsync(LaunchOptions options, HostEnvironment env)
+    /// <summary>--replay FILE: the recording's own command line, on the simulation engine, its inputs at their step boundaries.</summary>
+    private static async Task<int> ReplayAsync(string path, HostEnvironment env)
+    {
+        Simulation.SessionRecording recording;
+        try
+        {
+            recording = Simulation.SessionRecording.Parse(await File.ReadAllTextAsync(path).ConfigureAwait(false), path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            Fail(env, e is FormatException ? e.Message : $"--replay {path}: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        if (LaunchOptions.Parse(recording.Args) is not HostCommand.Run { Options: var options })
+        {
+            Fail(env, $"{path}: the recorded command line is not a run: {string.Join(' ', recording.Args)}");
+            return ExitCodes.Failure;
+        }
+        var simulation = (options.Simulation ?? new SimulationOptions(recording.Seed, null, null, null)) with { Seed = recording.Seed, RecordPath = null, InputPath = null };
+        return await BootAsync(options with { Simulation = simulation }, env, recording.Args, recording).ConfigureAwait(false);
+    }
+
+    /// <summary>The command line a recording keeps: all but --record FILE.</summary>
+    private static List<string> RecordedArgs(IReadOnlyList<string> args)
+    {
+        var kept = new List<string>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (args[i] == "--record")
+            {
+                i++;
+            }
+            else if (!args[i].StartsWith("--record=", StringComparison.Ordinal))
+            {
+                kept.Add(args[i]);
+            }
+        }
+        return kept;
+    }
+
+    private static async Task<int> BootAsync(LaunchOptions options, HostEnvironment env, IReadOnlyList<string> args, Simulation.SessionRecording? replay)
     {
         // A stop request (a signal, or the console's escape key) ends the run with its own code and
         // line. Signals are taken from the first moment, so one that comes while the host is still
@@ -117,6 +159,15 @@ internal static class LguestHost
         }
         try
         {
+            if (options.Simulation is not null)
+            {
+                var (code, line) = Simulation.SimulatedHost.Run(options, env, config!, settings!, kernel, extraKernels, disks, RecordedArgs(args), replay);
+                if (line is not null)
+                {
+                    Fail(env, line);
+                }
+                return code;
+            }
             var blockOptions = new BlockDeviceOptions(IoDispatcher: settings!.DeviceIoDispatcher);
             return await BootWithDisksAsync(options, env, kernel, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList(), stopRequested).ConfigureAwait(false);
         }

@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using LguestActors.Actors.Faults;
+using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Supervision;
 
 namespace LguestActors.Host.Experiments;
@@ -34,6 +35,9 @@ internal sealed record ExperimentSpec(
 {
     public const string Section = "experiment";
 
+    /// <summary>lguest.vcpu and lguest.virtio of config/akka.hocon, which every trial's VM runs with.</summary>
+    public MachineSettings Machine { get; init; } = MachineSettings.Default;
+
     /// <summary>What the workload's count counts.</summary>
     public string Unit => Workload == BlockWriteVerifyWorkload.Name ? "sectors" : "requests";
 
@@ -61,7 +65,7 @@ internal sealed record ExperimentSpec(
             read.Int("trials", 10, 1, 1_000_000),
             read.Int("seed", 1, int.MinValue, int.MaxValue),
             read.Int("memory-mib", 32, 4, Cli.LaunchOptions.MaxMemoryMegabytes),
-            read.Duration("trial-timeout", TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(1)),
+            read.Duration("trial-timeout", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(1)),
             c.HasPath("supervision") ? DeviceSupervision.FromConfig(c.GetConfig("supervision"), $"{Section}.supervision") : DeviceSupervision.Default,
             c.HasPath("faults") ? FaultPlan.FromConfig(c.GetConfig("faults"), $"{Section}.faults") : FaultPlan.None);
     }
