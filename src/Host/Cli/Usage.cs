@@ -68,7 +68,8 @@ internal static class Usage
 
         Examples:
           {ProgramName} 64                                    boot the sample guest
-          {ProgramName} 128 vmlinux --block=disk.img -- console=hvc0 root=/dev/vda
+          {ProgramName} 32 --block=disk.img -- run=blktest seed=7 start=0 count=64 mode=write
+                                                    the sample guest writes a pattern to a disk
           {ProgramName} --net=switch:lan 32 --vm=b:32 --net=switch:lan \
               --cmdline="ip=10.0.0.2 run=serve" -- ip=10.0.0.1
                                                     two guests on one switch; type
