@@ -16,10 +16,10 @@ internal static class ClusterCampaign
         Config config, string specText, ExperimentSpec spec, byte[] kernel, IReadOnlyList<TrialPlan> plan,
         ClusterOptions options, Action<TrialResult, Address> progress, TextWriter log)
     {
-        ClusterSettings settings;
+        ClusterSection settings;
         try
         {
-            settings = ClusterSettings.FromConfig(config);
+            settings = ClusterSection.FromConfig(config);
         }
         catch (ConfigurationException e)
         {

@@ -13,12 +13,12 @@ namespace LguestActors.Host.Cluster;
 /// <param name="JoinTimeout">How long a node waits to be Up in the cluster before it gives up with one line.</param>
 /// <param name="WorkerTimeout">How long a coordinator waits with no worker in the cluster before it gives up with one line.</param>
 /// <param name="Akka">The akka settings a cluster node adds (provider, serializer): lguest.cluster.akka, re-rooted at akka.</param>
-internal sealed record ClusterSettings(TimeSpan JoinTimeout, TimeSpan WorkerTimeout, Config Akka)
+internal sealed record ClusterSection(TimeSpan JoinTimeout, TimeSpan WorkerTimeout, Config Akka)
 {
     public const string Section = "lguest.cluster";
 
     /// <exception cref="ConfigurationException">a missing or bad key; the message names it.</exception>
-    public static ClusterSettings FromConfig(Config config)
+    public static ClusterSection FromConfig(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
         if (!config.HasPath(Section + ".akka"))
@@ -26,7 +26,7 @@ internal sealed record ClusterSettings(TimeSpan JoinTimeout, TimeSpan WorkerTime
             throw new ConfigurationException($"{Section}.akka is missing: the cluster's actor provider and serializer are set there");
         }
         var read = new ConfigReader(config.GetConfig(Section), Section);
-        return new ClusterSettings(
+        return new ClusterSection(
             read.Duration("join-timeout", null, TimeSpan.FromMilliseconds(100)),
             read.Duration("worker-timeout", null, TimeSpan.FromMilliseconds(100)),
             config.GetConfig(Section + ".akka").Root.AtKey("akka"));
@@ -82,7 +82,7 @@ internal static class ClusterNode
     /// member that is Up already has them), joins <paramref name="seeds"/>, and waits until it is
     /// Up — at most lguest.cluster.join-timeout. The error is one line.
     /// </summary>
-    public static async Task<(ActorSystem? System, string? Error)> StartAsync(Config fileConfig, ClusterSettings settings, string host, int port, string role,
+    public static async Task<(ActorSystem? System, string? Error)> StartAsync(Config fileConfig, ClusterSection settings, string host, int port, string role,
         IReadOnlyList<Address> seeds, Action<ActorSystem> beforeJoin)
     {
         ArgumentNullException.ThrowIfNull(beforeJoin);
@@ -107,7 +107,9 @@ internal static class ClusterNode
             await cluster.JoinSeedNodesAsync(seeds, timeout.Token).ConfigureAwait(false);
             return (system, null);
         }
-        catch (OperationCanceledException)
+#pragma warning disable CA1031 // Akka ends the join with its own exception type when the token fires
+        catch (Exception e) when (timeout.IsCancellationRequested || e is OperationCanceledException)
+#pragma warning restore CA1031
         {
             await Task.WhenAny(system.Terminate(), Task.Delay(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
             return (null, string.Create(CultureInfo.InvariantCulture,

@@ -62,10 +62,10 @@ internal static class NodeCommand
         }
 
         var (config, error) = LoadConfig(env);
-        ClusterSettings? settings = null;
+        ClusterSection? settings = null;
         try
         {
-            settings = config is null ? null : ClusterSettings.FromConfig(config);
+            settings = config is null ? null : ClusterSection.FromConfig(config);
         }
         catch (ConfigurationException e)
         {
