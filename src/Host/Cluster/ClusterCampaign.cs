@@ -49,7 +49,15 @@ internal static class ClusterCampaign
         }
         finally
         {
-            // Leaving (not just dropping off) lets the workers see the coordinator go at once.
+            // Leaving (not just dropping off) lets the workers see the coordinator go at once. But a
+            // leave waits for the cluster to agree, which an unreachable member (a worker that died)
+            // blocks until it is downed (Akka's split-brain resolver: 20 s after it went silent):
+            // then the coordinator downs itself instead, which needs no agreement.
+            var self = Akka.Cluster.Cluster.Get(system);
+            if (!self.State.Unreachable.IsEmpty)
+            {
+                self.Down(self.SelfAddress);
+            }
             await Task.WhenAny(system.Terminate(), Task.Delay(TimeSpan.FromSeconds(15))).ConfigureAwait(false);
         }
     }
