@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
+using Akka.Event;
 using LguestActors.Host.Cluster;
 using LguestActors.Host.Configuration;
 using LguestActors.Host.Experiments;
@@ -73,6 +74,45 @@ public sealed class ClusterConfigTests : IDisposable
         finally
         {
             await system.Terminate();
+        }
+    }
+
+    [Fact]
+    public async Task On_a_cluster_node_Akka_publishes_no_log_events_of_its_own_and_without_the_cluster_section_it_does()
+    {
+        // lguest.cluster.akka.loglevel = OFF: a dead peer is an Akka.Remote ERROR with a stack
+        // trace on stdout; on a cluster node nothing of Akka's is logged at all.
+        var clusterConfig = ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp { hostname = localhost, port = 0 }")
+            .WithFallback(ClusterSection.FromConfig(FileConfig()).Akka).WithFallback(FileConfig());
+        Assert.Equal(0, await ErrorsPublishedAsync(clusterConfig));
+        Assert.Equal(1, await ErrorsPublishedAsync(FileConfig()));
+    }
+
+    private static async Task<int> ErrorsPublishedAsync(Config config)
+    {
+        using var system = ActorSystem.Create(ClusterNode.SystemName, config);
+        try
+        {
+            int errors = 0;
+            var listener = system.ActorOf(Props.Create(() => new ErrorCounter(() => Interlocked.Increment(ref errors))));
+            system.EventStream.Subscribe(listener, typeof(Akka.Event.Error));
+            Akka.Event.Logging.GetLogger(system, "remoting").Error("an Akka error, as Akka.Remote logs a lost connection");
+            // A marker through the same listener: once it is back, any error published before it has been counted.
+            Assert.Equal("marker", await listener.Ask<string>("marker", TimeSpan.FromSeconds(30)));
+            return Volatile.Read(ref errors);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    private sealed class ErrorCounter : ReceiveActor
+    {
+        public ErrorCounter(Action counted)
+        {
+            Receive<Akka.Event.Error>(_ => counted());
+            Receive<string>(s => Sender.Tell(s));
         }
     }
 

@@ -11,7 +11,6 @@ internal sealed class NodeProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _error = new();
-    private readonly StringBuilder _out = new();
 
     private NodeProcess(Process process)
     {
@@ -26,16 +25,7 @@ internal sealed class NodeProcess : IDisposable
                 }
             }
         };
-        _process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (_out)
-                {
-                    _out.AppendLine(e.Data);
-                }
-            }
-        };
+        _process.OutputDataReceived += (_, _) => { };
         _process.BeginErrorReadLine();
         _process.BeginOutputReadLine();
     }
@@ -51,17 +41,6 @@ internal sealed class NodeProcess : IDisposable
             lock (_error)
             {
                 return _error.ToString();
-            }
-        }
-    }
-
-    public string Out
-    {
-        get
-        {
-            lock (_out)
-            {
-                return _out.ToString();
             }
         }
     }
