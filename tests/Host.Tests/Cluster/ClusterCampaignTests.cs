@@ -62,9 +62,9 @@ public sealed partial class ClusterCampaignTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Contains("6/6 trials passed", stderr, StringComparison.Ordinal);
         // The trial the killed worker had started went back in the queue and was run by the other.
-        var requeued = Requeued().Match(stderr);
-        Assert.True(requeued.Success, stderr);
-        Assert.Equal(doomed.Address, requeued.Groups["worker"].Value);
+        // (On a loaded machine the failure detector may also suspect the live worker for a while;
+        // its trials then go back too, and whichever result comes first is the one counted.)
+        Assert.Contains(doomed.Address, Requeued().Matches(stderr).Select(m => m.Groups["worker"].Value));
         var started = StartedTrial().Matches(doomed.Error).Select(m => m.Groups["index"].Value);
         var finished = FinishedTrial().Matches(doomed.Error).Select(m => m.Groups["index"].Value);
         var inFlight = started.Except(finished).ToList();
