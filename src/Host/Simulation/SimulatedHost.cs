@@ -19,7 +19,7 @@ namespace LguestActors.Host.Simulation;
 /// <summary>
 /// The host on the simulation engine (docs/DETERMINISM.md): <c>--simulate[=SEED] [--input FILE]</c>
 /// runs the VM configuration in one simulated world, unpaced, console input from the script;
-/// <c>--record FILE</c> runs it paced to the wall clock with the terminal as input, logging each
+/// <c>--record FILE</c> runs it paced to the wall clock with the terminal (and TAP frames) as input, logging each
 /// input with the step boundary and virtual time it entered at; <c>--replay FILE</c> reruns a
 /// recording unpaced. Every run ends with its digest on stderr; a replay says whether it matches.
 /// </summary>
