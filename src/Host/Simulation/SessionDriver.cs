@@ -94,10 +94,7 @@ internal sealed class SessionDriver
             {
                 if (!_paced)
                 {
-                    // Quiescent, and nothing will ever come: the guest would wait (halted, no timer
-                    // armed) until the time limit, so that is where its virtual time ends.
-                    engine.AdvanceTo(limitNs);
-                    break;
+                    break; // quiescent, and nothing will ever come
                 }
                 _arrived.Wait();
                 _arrived.Release(); // TakeInbox takes it
