@@ -10,13 +10,36 @@ namespace LguestActors.Testing;
 /// </summary>
 public static class HostNetwork
 {
-    /// <summary>Why a TAP test cannot run here (not Linux, not root, no /dev/net/tun, no iproute2 namespaces), or null.</summary>
-    public static string? TapMissing() =>
-        !OperatingSystem.IsLinux() ? "not Linux"
-        : Environment.UserName != "root" ? "not root (creating a TAP interface needs CAP_NET_ADMIN)"
-        : !File.Exists(TapNetBackend.TunPath) ? $"no {TapNetBackend.TunPath}"
-        : Run("ip", "netns list").Code != 0 ? "no iproute2 network namespaces"
-        : null;
+    private static readonly Lazy<string?> Missing = new(FindMissing);
+
+    /// <summary>
+    /// Why a TAP test cannot run here (not Linux, not root, no /dev/net/tun, no iproute2
+    /// namespaces, or the kernel refuses a TAP interface: the open's own line), or null. Looked at once.
+    /// </summary>
+    public static string? TapMissing() => Missing.Value;
+
+    private static string? FindMissing()
+    {
+        string? missing = !OperatingSystem.IsLinux() ? "not Linux"
+            : Environment.UserName != "root" ? "not root (creating a TAP interface needs CAP_NET_ADMIN)"
+            : !File.Exists(TapNetBackend.TunPath) ? $"no {TapNetBackend.TunPath}"
+            : Run("ip", "netns list").Code != 0 ? "no iproute2 network namespaces"
+            : null;
+        if (missing is not null)
+        {
+            return missing;
+        }
+        try
+        {
+            // A container may be root without CAP_NET_ADMIN: only an open says (the interface goes with the descriptor).
+            TapNetBackend.Open($"lgprobe{Environment.ProcessId % 10000}").Dispose();
+            return null;
+        }
+        catch (NetBackendException e)
+        {
+            return e.Message;
+        }
+    }
 
     /// <summary>Runs a tool to its end: its exit code and its stdout then stderr (-1 and the reason when it cannot start).</summary>
     public static (int Code, string Output) Run(string file, string arguments)
