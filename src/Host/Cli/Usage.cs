@@ -58,7 +58,8 @@ internal static class Usage
                          (default 3600s)
               --record FILE
                          run on the simulation engine paced to the wall clock,
-                         the terminal as input, and record the session in FILE
+                         the terminal (and --net=tap: frames) as input, and record
+                         the session in FILE
               --replay FILE
                          rerun a recorded session (unpaced): the same transcript
                          and digest
