@@ -119,7 +119,7 @@ public sealed class ExecutableTests
         var table = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .SkipWhile(l => l != "lguest-actors: start-up timings (--timings), ms from the process start:").Skip(2).ToList();
         Assert.Equal(
-            ["runtime: process start to Main", "host: command line, kernel, config", "host: console", "actor system: started", "actor system: /user/vmm",
+            ["runtime: process start to Main", "host: command line, kernel, config", "host: console", "host: generic host built", "actor system: started", "actor system: /user/vmm",
              "boot: launcher started", "boot: memory", "boot: kernel", "boot: boot params", "boot: device page", "boot: page tables",
              "boot: vcpu and interrupts", "boot: devices", "boot: start", "guest: first console byte"],
             table.Select(l => l[2..36].TrimEnd()));
