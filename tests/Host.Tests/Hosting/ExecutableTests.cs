@@ -102,6 +102,16 @@ public sealed class ExecutableTests
     }
 
     [Fact]
+    public async Task A_guest_that_panics_prints_its_reason_and_exits_1()
+    {
+        (int code, string stdout, string stderr) = await RunWithInputAsync("echo before\npanic out of cheese\necho never\n", "64");
+
+        Assert.True(code == 1, $"exit {code}; stderr: {stderr}; stdout: {stdout}");
+        Assert.EndsWith("lguest> panic out of cheese\r\nKernel panic - not syncing: out of cheese\r\n", stdout, StringComparison.Ordinal);
+        Assert.Equal("lguest-actors: the guest panicked: Kernel panic - not syncing: out of cheese\n", stderr);
+    }
+
+    [Fact]
     public async Task Kernel_arguments_after_double_dash_reach_the_guest()
     {
         (int code, string stdout, string stderr) = await RunAsync("64", "--", "run=selftest");
