@@ -27,7 +27,7 @@ internal static partial class LguestHost
     }
 
     private static async Task<(int, string?)> RunVmAsync(Func<ActorSystem, IReadOnlyList<VmConfig>> vmConfigs, Config config, HostEnvironment env,
-        TaskCompletionSource<(int Code, string Line)> stopRequested, BootTimeline? timeline)
+        TaskCompletionSource<(int Code, string Line)> stopRequested, HostApplicationBuilder builder, BootTimeline? timeline)
     {
         if (stopRequested.Task.IsCompleted)
         {
@@ -35,7 +35,7 @@ internal static partial class LguestHost
         }
         // Why the VMs still running are stopped: the stop request's own line, or the host's.
         StopAllVms stopAll = StopAllVms.ByHost;
-        using IHost host = BuildHost(config, env, (system, registry) =>
+        using IHost host = BuildHost(builder, config, env, (system, registry) =>
         {
             timeline?.Mark("actor system: started");
             IActorRef root = system.ActorOf(VmmRoot.Props(env.VmProps), VmmRoot.ActorName);
@@ -102,14 +102,8 @@ internal static partial class LguestHost
     /// appsettings, environment or command-line configuration sources, no M.E.Logging providers) and
     /// the host's own lifetime, see <see cref="SignalLifetime"/>.
     /// </summary>
-    private static IHost BuildHost(Config config, HostEnvironment env, Action<ActorSystem, IActorRegistry> startActors)
+    private static IHost BuildHost(HostApplicationBuilder builder, Config config, HostEnvironment env, Action<ActorSystem, IActorRegistry> startActors)
     {
-        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            ApplicationName = Usage.ProgramName,
-            ContentRootPath = AppContext.BaseDirectory,
-            DisableDefaults = true,
-        });
         builder.Services.AddSingleton<IHostLifetime, SignalLifetime>();
         builder.Services.AddAkka(ActorSystemName, akka =>
         {
@@ -126,6 +120,24 @@ internal static partial class LguestHost
             });
         });
         return builder.Build();
+    }
+
+    /// <summary>
+    /// An empty application builder: no appsettings, environment or command-line configuration
+    /// sources, no M.E.Logging providers. Also reads app.config once as Akka will: ActorSystem.Create
+    /// with an ActorSystemSetup (Akka.Hosting's way) calls ConfigurationFactory.Load() even when the
+    /// setup carries the config, which loads System.Configuration and its XML stack (~60 ms of CPU);
+    /// done here, on another core, that load is off the way to the first byte.
+    /// </summary>
+    private static HostApplicationBuilder NewHostBuilder()
+    {
+        _ = ConfigurationFactory.Load();
+        return Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ApplicationName = Usage.ProgramName,
+            ContentRootPath = AppContext.BaseDirectory,
+            DisableDefaults = true,
+        });
     }
 
     private static Akka.Event.LogLevel AkkaLogLevelOf(Config config) =>
