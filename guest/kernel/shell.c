@@ -81,6 +81,18 @@ static void poweroff(const char *reason)
     lg_shutdown(reason, LGUEST_SHUTDOWN_POWEROFF);
 }
 
+/* panic TEXT: what a kernel does when it cannot go on (Linux's panic(): the message on the
+ * console, then the panic notifier's SHUTDOWN). The host exits 1 with the reason, as lguest's
+ * launcher did. */
+static void cmd_panic(const char *text)
+{
+    static char reason[160];
+    lg_snprintf(reason, sizeof reason, "Kernel panic - not syncing: %s", text);
+    kprintf("%s\n", reason);
+    console_flush();
+    lg_shutdown(reason, LGUEST_SHUTDOWN_POWEROFF);
+}
+
 void shell_run(void)
 {
     char line[256];
@@ -92,7 +104,7 @@ void shell_run(void)
         if (line[0] == 0)
             continue;
         if (strcmp(line, "help") == 0)
-            kprintf("commands: help, devices, echo TEXT, uptime, spin SECONDS, net, ping ADDR [count], blk info|write|verify|flush, poweroff\n");
+            kprintf("commands: help, devices, echo TEXT, uptime, spin SECONDS, net, ping ADDR [count], blk info|write|verify|flush, panic TEXT, poweroff\n");
         else if (strcmp(line, "devices") == 0)
             cmd_devices();
         else if (strcmp(line, "echo") == 0)
@@ -105,6 +117,8 @@ void shell_run(void)
             cmd_uptime();
         else if (starts_with(line, "spin "))
             cmd_spin(line + 5);
+        else if (starts_with(line, "panic "))
+            cmd_panic(line + 6);
         else if (strcmp(line, "net") == 0)
             cmd_net();
         else if (starts_with(line, "ping "))

@@ -9,7 +9,7 @@ internal static class ExitCodes
     /// <summary>The guest powered off (SHUTDOWN with LGUEST_SHUTDOWN_POWEROFF).</summary>
     public const int PowerOff = 0;
 
-    /// <summary>The guest faulted or failed to boot, or the host could not use a file.</summary>
+    /// <summary>The guest panicked, faulted or failed to boot, or the host could not use a file.</summary>
     public const int Failure = 1;
 
     /// <summary>The command line is wrong.</summary>
@@ -39,6 +39,8 @@ internal static class ExitCodes
             GuestExitKind.PowerOff => (PowerOff, null),
             GuestExitKind.Restart => (Restart, $"the guest asked to restart: {exited.Reason}"),
             GuestExitKind.GuestFault => (Failure, $"guest fault: {exited.Reason}"),
+            // lguest's launcher printed the dead guest's reason and exited 1 (errx).
+            GuestExitKind.Panic => (Failure, $"the guest panicked: {exited.Reason}"),
             GuestExitKind.BootFailed => (Failure, $"boot failed: {exited.Reason}"),
             GuestExitKind.Stopped => (Stopped, $"stopped: {exited.Reason}"),
             _ => (Failure, $"the guest ended ({exited.Kind}): {exited.Reason}"),

@@ -1,10 +1,13 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Hosting;
 using LguestActors.Actors.Launcher;
 using LguestActors.Host.Cli;
 using LguestActors.Host.Logging;
 using LguestActors.Host.Vmm;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace LguestActors.Host;
 
@@ -24,25 +27,33 @@ internal static partial class LguestHost
     }
 
     private static async Task<(int, string?)> RunVmAsync(Func<ActorSystem, IReadOnlyList<VmConfig>> vmConfigs, Config config, HostEnvironment env,
-        TaskCompletionSource<(int Code, string Line)> stopRequested, BootTimeline? timeline)
+        TaskCompletionSource<(int Code, string Line)> stopRequested, HostApplicationBuilder builder, BootTimeline? timeline)
     {
         if (stopRequested.Task.IsCompleted)
         {
             return await stopRequested.Task.ConfigureAwait(false); // stopped before anything started
         }
-        using ActorSystem system = StartActorSystem(config, env);
-        timeline?.Mark("actor system: started");
-        var others = new OtherVms(env);
-        try
+        // Why the VMs still running are stopped: the stop request's own line, or the host's.
+        StopAllVms stopAll = StopAllVms.ByHost;
+        using IHost host = BuildHost(builder, config, env, (system, registry) =>
         {
+            timeline?.Mark("actor system: started");
             IActorRef root = system.ActorOf(VmmRoot.Props(env.VmProps), VmmRoot.ActorName);
+            registry.Register<VmmRoot>(root);
             // Coordinated shutdown's service-stop phase stops every VM, devices first, so the console
             // device has given the terminal back before the actor system goes.
             TimeSpan timeout = system.Settings.Config.GetTimeSpan("akka.coordinated-shutdown.phases.service-stop.timeout", TimeSpan.FromSeconds(5));
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceStop, "stop-vms",
-                () => root.Ask<Akka.Done>(StopAllVms.Instance, timeout));
-            timeline?.Mark("actor system: /user/vmm");
-
+                () => root.Ask<Akka.Done>(stopAll, timeout));
+        });
+        timeline?.Mark("host: generic host built");
+        await host.StartAsync().ConfigureAwait(false);
+        ActorSystem system = host.Services.GetRequiredService<ActorSystem>();
+        IActorRef root = host.Services.GetRequiredService<ActorRegistry>().Get<VmmRoot>();
+        timeline?.Mark("actor system: /user/vmm");
+        var others = new OtherVms(env);
+        try
+        {
             IReadOnlyList<VmConfig> vms = vmConfigs(system);
             // The first VM goes first (its console is the terminal, its end the host's exit code);
             // the others run beside it.
@@ -70,8 +81,13 @@ internal static partial class LguestHost
         }
         finally
         {
-            // Coordinated shutdown: its service-stop phase stops the VMs, then the actor system goes.
-            await CoordinatedShutdown.Get(system).Run(HostStopping.Instance).ConfigureAwait(false);
+            if (stopRequested.Task.IsCompletedSuccessfully)
+            {
+                stopAll = new StopAllVms(stopRequested.Task.Result.Line);
+            }
+            // Akka.Hosting runs coordinated shutdown: its service-stop phase stops the VMs, then the
+            // actor system goes.
+            await host.StopAsync().ConfigureAwait(false);
             await system.WhenTerminated.ConfigureAwait(false);
             // Every other VM gets its line, also one whose answer the stopped actor system never gave.
             others.ReportAll();
@@ -79,26 +95,72 @@ internal static partial class LguestHost
     }
 
     /// <summary>
-    /// The actor system "lguest", started directly: config/akka.hocon over Akka's defaults, Akka's
-    /// log lines through the host's <see cref="LineLogger"/>. Microsoft.Extensions.Hosting with
-    /// Akka.Hosting did the same with a DI container, configuration and logging stacks around it,
-    /// and their ActorSystemSetup path reads app.config too (System.Configuration) — a third of the
-    /// time to the guest's first byte (docs/PERFORMANCE.md, start-up).
+    /// The generic host (Microsoft.Extensions.Hosting) around the actor system "lguest" (Akka.Hosting's
+    /// <c>AddAkka</c>): config/akka.hocon over Akka's defaults, Akka's log lines through the host's
+    /// <see cref="LineLogger"/>, <paramref name="startActors"/> run once the system is up. Kept lean
+    /// for the first console byte (docs/PERFORMANCE.md, start-up): an empty application builder (no
+    /// appsettings, environment or command-line configuration sources, no M.E.Logging providers) and
+    /// the host's own lifetime, see <see cref="SignalLifetime"/>.
     /// </summary>
-    private static ActorSystem StartActorSystem(Config config, HostEnvironment env)
+    private static IHost BuildHost(HostApplicationBuilder builder, Config config, HostEnvironment env, Action<ActorSystem, IActorRegistry> startActors)
     {
-        ActorSystem system = ActorSystem.Create(ActorSystemName, ConfigurationFactory.ParseString(LineLogging.NoDefaultLoggers).WithFallback(config));
-        LineLogging.Attach(system, env.Error);
-        return system;
+        builder.Services.AddSingleton<IHostLifetime, SignalLifetime>();
+        builder.Services.AddAkka(ActorSystemName, akka =>
+        {
+            akka.AddHocon(ConfigurationFactory.ParseString(LineLogging.NoDefaultLoggers).WithFallback(config), HoconAddMode.Prepend);
+            akka.ConfigureLoggers(loggers =>
+            {
+                loggers.LogLevel = AkkaLogLevelOf(config);
+                loggers.ClearLoggers();
+            });
+            akka.WithActors((system, registry) =>
+            {
+                LineLogging.Attach(system, env.Error);
+                startActors(system, registry);
+            });
+        });
+        return builder.Build();
     }
 
-    /// <summary>Why coordinated shutdown ran: the host's run is over.</summary>
-    private sealed class HostStopping : CoordinatedShutdown.Reason
+    /// <summary>
+    /// An empty application builder: no appsettings, environment or command-line configuration
+    /// sources, no M.E.Logging providers. Also reads app.config once as Akka will: ActorSystem.Create
+    /// with an ActorSystemSetup (Akka.Hosting's way) calls ConfigurationFactory.Load() even when the
+    /// setup carries the config, which loads System.Configuration and its XML stack (~60 ms of CPU);
+    /// done here, on another core, that load is off the way to the first byte.
+    /// </summary>
+    private static HostApplicationBuilder NewHostBuilder()
     {
-        public static readonly HostStopping Instance = new();
+        _ = ConfigurationFactory.Load();
+        return Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ApplicationName = Usage.ProgramName,
+            ContentRootPath = AppContext.BaseDirectory,
+            DisableDefaults = true,
+        });
+    }
 
-        // Not the process's exit code (exit-clr is off): the host decides that from how the VM ended.
-        public override int ExitCode => 0;
+    private static Akka.Event.LogLevel AkkaLogLevelOf(Config config) =>
+        (config.GetString("akka.loglevel", "WARNING") ?? "WARNING").ToUpperInvariant() switch
+        {
+            "DEBUG" => Akka.Event.LogLevel.DebugLevel,
+            "INFO" => Akka.Event.LogLevel.InfoLevel,
+            "ERROR" or "OFF" => Akka.Event.LogLevel.ErrorLevel,
+            _ => Akka.Event.LogLevel.WarningLevel,
+        };
+
+    /// <summary>
+    /// The generic host's lifetime, which leaves SIGINT, SIGTERM and SIGHUP to <see cref="IStopSignals"/>:
+    /// those are taken from the first moment of the run (before the host exists), and each gives its
+    /// own exit code and line (130 "stopped by SIGINT", 143, 129). The default ConsoleLifetime would
+    /// take SIGINT and SIGTERM itself, not SIGHUP, and not say which came. A stop signal ends the
+    /// run, and the run stops the host (<c>IHost.StopAsync</c>: coordinated shutdown).
+    /// </summary>
+    private sealed class SignalLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     internal static string SignalName(StopSignal signal) => signal switch

@@ -11,6 +11,7 @@ using LguestActors.Host.Cli;
 using LguestActors.Host.Configuration;
 using LguestActors.Host.Logging;
 using LguestActors.Host.Vmm;
+using Microsoft.Extensions.Hosting;
 
 namespace LguestActors.Host;
 
@@ -119,6 +120,11 @@ internal static partial class LguestHost
         using IDisposable signals = env.Signals.Register(signal =>
             stopRequested.TrySetResult((ExitCodes.ForSignal(signal), $"stopped by SIG{SignalName(signal)}")));
 
+        // The generic host's builder (and the app.config read Akka does on the way to an actor
+        // system) needs nothing from the files below: made on another core while this thread reads
+        // them (docs/PERFORMANCE.md, start-up).
+        Task<HostApplicationBuilder>? hostBuilder = options.Simulation is null ? Task.Run(NewHostBuilder) : null;
+
         // Phases, in order: kernel, configuration, console, actor system, VM, wait, shutdown.
         (byte[] kernel, string kernelPath, string? kernelError) = KernelFile.Read(options.KernelPath, env.SearchRoots);
         kernelError ??= KernelFile.CheckImage(kernelPath, kernel, options.MemoryBytes);
@@ -187,7 +193,7 @@ internal static partial class LguestHost
             }
             var blockOptions = new BlockDeviceOptions(IoDispatcher: settings!.DeviceIoDispatcher);
             int exitCode = await BootWithDisksAsync(options, env, kernel, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList(),
-                stopRequested, timeline).ConfigureAwait(false);
+                stopRequested, hostBuilder!, timeline).ConfigureAwait(false);
             if (timeline is not null)
             {
                 env.Error.Write($"{Usage.ProgramName}: start-up timings (--timings), ms from the process start:{Environment.NewLine}{timeline.Format()}");
@@ -228,7 +234,7 @@ internal static partial class LguestHost
 
     private static async Task<int> BootWithDisksAsync(LaunchOptions options, HostEnvironment env, byte[] kernel, IReadOnlyList<byte[]> extraKernels,
         Config config, LguestSettings settings, IReadOnlyList<DeviceConfig> disks, TaskCompletionSource<(int Code, string Line)> stopRequested,
-        BootTimeline? timeline)
+        Task<HostApplicationBuilder> hostBuilder, BootTimeline? timeline)
     {
         void StopFromConsole() => stopRequested.TrySetResult((ExitCodes.Stopped, "stopped from the console (escape key)"));
 
@@ -267,7 +273,7 @@ internal static partial class LguestHost
                 {
                     Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision, Machine = settings.Machine, Timeline = i == 0 ? timeline : null,
                 }).ToList();
-            outcome = await RunVmAsync(Vms, config, env, stopRequested, timeline).ConfigureAwait(false);
+            outcome = await RunVmAsync(Vms, config, env, stopRequested, await hostBuilder.ConfigureAwait(false), timeline).ConfigureAwait(false);
         }
         catch (NetBackendException e)
         {

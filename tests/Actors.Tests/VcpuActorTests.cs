@@ -128,6 +128,18 @@ public sealed class VcpuActorTests : TestKit
     }
 
     [Fact]
+    public async Task A_power_off_SHUTDOWN_whose_reason_is_a_kernel_panic_is_reported_as_a_panic()
+    {
+        WriteString(0x4000, "Kernel panic - not syncing: VFS: Unable to mount root fs");
+        _cpu.Hypercall(Hypercalls.Shutdown, 0x4000, Hypercalls.ShutdownPowerOff);
+        Initialize();
+
+        var exited = await _launcher.ExpectMsgAsync<GuestExited>(Timeout);
+        Assert.Equal(GuestExitKind.Panic, exited.Kind);
+        Assert.Equal("Kernel panic - not syncing: VFS: Unable to mount root fs", exited.Reason);
+    }
+
+    [Fact]
     public async Task A_SHUTDOWN_reason_is_bounded_and_never_read_past_memory()
     {
         _memory.Fill(0x4000, 4096, (byte)'x');

@@ -72,6 +72,29 @@ public enum GuestExitKind
     GuestFault,
     Stopped,
     BootFailed,
+
+    /// <summary>
+    /// SHUTDOWN (power-off) whose reason says the kernel panicked: it starts with
+    /// <see cref="GuestExits.PanicPrefix"/>. lguest's ABI has no panic of its own (a kernel's
+    /// panic notifier powers off with the message), so the reason is the only sign.
+    /// </summary>
+    Panic,
+}
+
+/// <summary>How a SHUTDOWN hypercall's arguments map to a <see cref="GuestExitKind"/>.</summary>
+public static class GuestExits
+{
+    /// <summary>What a kernel's panic reason starts with: the words Linux prints for a panic ("Kernel panic - not syncing: ...").</summary>
+    public const string PanicPrefix = "Kernel panic";
+
+    /// <summary>Restart for LGUEST_SHUTDOWN_RESTART; otherwise a panic if the reason says so, else a power-off.</summary>
+    public static GuestExitKind OfShutdown(bool restart, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        return restart ? GuestExitKind.Restart
+            : reason.StartsWith(PanicPrefix, StringComparison.Ordinal) ? GuestExitKind.Panic
+            : GuestExitKind.PowerOff;
+    }
 }
 
 /// <summary>The vCPU reports to its launcher that the guest ended.</summary>

@@ -65,7 +65,6 @@ public sealed partial class VcpuActor
 
     private void Shutdown(IGuestCpu cpu, HypercallRequest call)
     {
-        var kind = call.Arg2 == Hypercalls.ShutdownRestart ? GuestExitKind.Restart : GuestExitKind.PowerOff;
         string reason;
         try
         {
@@ -75,6 +74,6 @@ public sealed partial class VcpuActor
         {
             reason = $"(reason string at 0x{call.Arg1:x} is outside guest memory)";
         }
-        Exit(kind, reason);
+        Exit(GuestExits.OfShutdown(call.Arg2 == Hypercalls.ShutdownRestart, reason), reason);
     }
 }

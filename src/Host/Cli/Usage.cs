@@ -70,7 +70,7 @@ internal static class Usage
 
         Exit status:
           0    the guest powered off
-          1    the guest faulted or failed to boot, or a file could not be used
+          1    the guest panicked, faulted or failed to boot, or a file could not be used
           2    the command line is wrong
           3    the guest asked to restart (run the host again to restart it)
           130  stopped by SIGINT or the console escape; 143 SIGTERM; 129 SIGHUP

@@ -175,7 +175,7 @@ internal static class SimulatedHost
             };
         }
         // Whatever is still running stops inside the world, so the digest covers the whole run.
-        var stopped = root.Ask<Akka.Done>(StopAllVms.Instance);
+        var stopped = root.Ask<Akka.Done>(StopAllVms.ByHost);
         world.RunUntil(() => stopped.IsCompleted, world.Now + StopGrace);
         string digest = world.Digest.Current();
         env.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -11,8 +11,12 @@ internal sealed record RunVm(VmConfig Config);
 /// <summary>The VM's launcher stopped (it threw, or stopped itself) without reporting how the guest ended.</summary>
 internal sealed record LauncherFailed(string Name, string Reason);
 
-/// <summary>Stop every VM (coordinated shutdown); replies <see cref="Akka.Done"/> when all have stopped.</summary>
-internal sealed record StopAllVms
+/// <summary>
+/// Stop every VM (coordinated shutdown); replies <see cref="Akka.Done"/> when all have stopped. Each
+/// VM ends as <c>Stopped</c> with <paramref name="Reason"/> (the host's own line, "stopped by SIGTERM").
+/// </summary>
+internal sealed record StopAllVms(string Reason)
 {
-    public static readonly StopAllVms Instance = new();
+    /// <summary>The host stops what is left after the run ended for another reason (the first VM ended).</summary>
+    public static readonly StopAllVms ByHost = new("stopped by the host");
 }

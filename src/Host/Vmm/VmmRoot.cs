@@ -14,14 +14,24 @@ namespace LguestActors.Host.Vmm;
 /// terminal back, and it never restarts a launcher: a restart would boot the guest again from a
 /// fresh memory, losing the running one.
 /// </summary>
-internal sealed class VmmRoot : ReceiveActor
+internal sealed class VmmRoot : ReceiveActor, IWithTimers
 {
     public const string ActorName = "vmm";
     public const string ChildPrefix = "vm-";
 
     private readonly VmPropsFactory _vmProps;
+    /// <summary>
+    /// How long a launcher has to end its VM after <see cref="StopVm"/> before it is stopped outright:
+    /// the real launcher drains its devices and answers within a few mailbox turns; one that does
+    /// not answer (a hung or foreign launcher) must not hold the host's shutdown.
+    /// </summary>
+    internal static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(1);
+
     private readonly Dictionary<IActorRef, RunningVm> _vms = [];
+    // By name as well: a fleet is 10,000 VMs, and a lookup by name per VM that ends must not be a scan.
+    private readonly Dictionary<string, IActorRef> _byName = new(StringComparer.Ordinal);
     private readonly List<IActorRef> _stopWaiters = [];
+    private string? _stopReason;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     public VmmRoot(VmPropsFactory vmProps)
@@ -30,8 +40,11 @@ internal sealed class VmmRoot : ReceiveActor
         Receive<RunVm>(Start);
         Receive<VmExited>(OnExited);
         Receive<Terminated>(OnTerminated);
-        Receive<StopAllVms>(_ => StopAll());
+        Receive<StopAllVms>(StopAll);
+        Receive<StopGraceOver>(_ => StopTheRest());
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(VmPropsFactory vmProps) => Akka.Actor.Props.Create(() => new VmmRoot(vmProps));
 
@@ -48,15 +61,24 @@ internal sealed class VmmRoot : ReceiveActor
         base.PreRestart(reason, message);
     }
 
+    /// <summary>
+    /// The actor system is going: every VM goes with it. While the host is stopping the VMs that is
+    /// what they were asked to do, so each ends as Stopped with the host's reason; otherwise the
+    /// VMM stopped under them.
+    /// </summary>
     protected override void PostStop() => Abandon("the VMM stopped");
 
     private void Abandon(string reason)
     {
         foreach (RunningVm vm in _vms.Values)
         {
-            vm.Waiter.Tell(vm.Outcome ?? (object)new LauncherFailed(vm.Name, reason));
+            object outcome = vm.Outcome ?? (_stopReason is not null
+                ? new VmExited(vm.Name, GuestExitKind.Stopped, _stopReason)
+                : (object)new LauncherFailed(vm.Name, reason));
+            vm.Waiter.Tell(outcome);
         }
         _vms.Clear();
+        _byName.Clear();
         foreach (IActorRef waiter in _stopWaiters)
         {
             waiter.Tell(Done.Instance);
@@ -67,12 +89,12 @@ internal sealed class VmmRoot : ReceiveActor
     private void Start(RunVm run)
     {
         string name = run.Config.Name;
-        if (_vms.Values.Any(vm => vm.Name == name))
+        if (_byName.ContainsKey(name))
         {
             Sender.Tell(new LauncherFailed(name, $"a VM named '{name}' is already running"));
             return;
         }
-        if (_stopWaiters.Count > 0)
+        if (_stopReason is not null)
         {
             Sender.Tell(new LauncherFailed(name, "the host is shutting down"));
             return;
@@ -92,22 +114,22 @@ internal sealed class VmmRoot : ReceiveActor
         }
         Context.Watch(launcher);
         _vms[launcher] = new RunningVm(name, Sender);
+        _byName[name] = launcher;
         _log.Info("VM {0} started ({1} MiB)", name, run.Config.MemoryBytes >> 20);
     }
 
     private void OnExited(VmExited exited)
     {
         // The launcher may report from itself or from one of its children: match by VM name.
-        KeyValuePair<IActorRef, RunningVm> entry = _vms.FirstOrDefault(vm => vm.Value.Name == exited.Name);
-        if (entry.Value is null)
+        if (!_byName.TryGetValue(exited.Name, out IActorRef? launcher) || !_vms.TryGetValue(launcher, out RunningVm? vm))
         {
             _log.Warning("VmExited for unknown VM {0}: {1} {2}", exited.Name, exited.Kind, exited.Reason);
             return;
         }
-        entry.Value.Outcome ??= exited;
+        vm.Outcome ??= exited;
         _log.Info("VM {0} ended: {1} {2}", exited.Name, exited.Kind, exited.Reason);
         // The guest is over: stop its devices now, and answer once they are all gone.
-        Context.Stop(entry.Key);
+        Context.Stop(launcher);
     }
 
     private void OnTerminated(Terminated terminated)
@@ -116,6 +138,7 @@ internal sealed class VmmRoot : ReceiveActor
         {
             return;
         }
+        _byName.Remove(vm.Name);
         vm.Waiter.Tell(OutcomeOf(vm));
 
         if (_vms.Count == 0)
@@ -125,6 +148,7 @@ internal sealed class VmmRoot : ReceiveActor
                 waiter.Tell(Done.Instance);
             }
             _stopWaiters.Clear();
+            Timers.Cancel(StopGraceOver.Instance);
         }
     }
 
@@ -138,12 +162,18 @@ internal sealed class VmmRoot : ReceiveActor
         {
             return new LauncherFailed(vm.Name, vm.Failure);
         }
-        return _stopWaiters.Count > 0
-            ? new VmExited(vm.Name, GuestExitKind.Stopped, "stopped by the host")
+        return _stopReason is not null
+            ? new VmExited(vm.Name, GuestExitKind.Stopped, _stopReason)
             : new LauncherFailed(vm.Name, "the launcher stopped without reporting how the guest ended");
     }
 
-    private void StopAll()
+    /// <summary>
+    /// Every VM at once, none waited for in turn: each launcher is told <see cref="StopVm"/> (it
+    /// ends its guest, lets its devices finish what the guest gave them, and reports Stopped with
+    /// the reason), and the answer goes when the last has stopped. A launcher still running after
+    /// <see cref="StopGrace"/> is stopped outright, and ends Stopped with the same reason.
+    /// </summary>
+    private void StopAll(StopAllVms stop)
     {
         if (_vms.Count == 0)
         {
@@ -151,6 +181,21 @@ internal sealed class VmmRoot : ReceiveActor
             return;
         }
         _stopWaiters.Add(Sender);
+        if (_stopReason is not null)
+        {
+            return; // already stopping: this waiter hears Done with the first
+        }
+        _stopReason = stop.Reason;
+        var message = new StopVm(stop.Reason);
+        foreach (IActorRef launcher in _vms.Keys)
+        {
+            launcher.Tell(message, Self);
+        }
+        Timers.StartSingleTimer(StopGraceOver.Instance, StopGraceOver.Instance, StopGrace);
+    }
+
+    private void StopTheRest()
+    {
         foreach (IActorRef launcher in _vms.Keys)
         {
             Context.Stop(launcher);
@@ -158,6 +203,11 @@ internal sealed class VmmRoot : ReceiveActor
     }
 
     private RunningVm? Find(IActorRef launcher) => _vms.GetValueOrDefault(launcher);
+
+    private sealed class StopGraceOver
+    {
+        public static readonly StopGraceOver Instance = new();
+    }
 
     private sealed class RunningVm(string name, IActorRef waiter)
     {

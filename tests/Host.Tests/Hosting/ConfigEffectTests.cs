@@ -55,6 +55,28 @@ public sealed class ConfigEffectTests : IDisposable
     }
 
     [Fact]
+    public async Task Akka_loglevel_INFO_brings_the_info_lines_to_stderr()
+    {
+        WriteConfig("akka.loglevel = INFO");
+
+        await BootAndStopAsync();
+
+        Assert.Contains(_host.ErrorLines, l => l.StartsWith("lguest-actors: info: VmmRoot: ", StringComparison.Ordinal)
+            && l.EndsWith("VM guest started (16 MiB)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task At_the_shipped_loglevel_WARNING_no_info_line_reaches_stderr()
+    {
+        WriteConfig("");
+
+        await BootAndStopAsync();
+
+        Assert.DoesNotContain(_host.ErrorLines, l => l.StartsWith("lguest-actors: info: ", StringComparison.Ordinal));
+        Assert.Equal("lguest-actors: stopped by SIGTERM", _host.ErrorLines[^1]);
+    }
+
+    [Fact]
     public async Task Slice_instructions_is_the_budget_of_every_vCPU_slice()
     {
         WriteConfig("lguest.vcpu.slice-instructions = 777");

@@ -102,6 +102,16 @@ public sealed class ExecutableTests
     }
 
     [Fact]
+    public async Task A_guest_that_panics_prints_its_reason_and_exits_1()
+    {
+        (int code, string stdout, string stderr) = await RunWithInputAsync("echo before\npanic out of cheese\necho never\n", "64");
+
+        Assert.True(code == 1, $"exit {code}; stderr: {stderr}; stdout: {stdout}");
+        Assert.EndsWith("lguest> panic out of cheese\r\nKernel panic - not syncing: out of cheese\r\n", stdout, StringComparison.Ordinal);
+        Assert.Equal("lguest-actors: the guest panicked: Kernel panic - not syncing: out of cheese\n", stderr);
+    }
+
+    [Fact]
     public async Task Kernel_arguments_after_double_dash_reach_the_guest()
     {
         (int code, string stdout, string stderr) = await RunAsync("64", "--", "run=selftest");
@@ -119,7 +129,7 @@ public sealed class ExecutableTests
         var table = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .SkipWhile(l => l != "lguest-actors: start-up timings (--timings), ms from the process start:").Skip(2).ToList();
         Assert.Equal(
-            ["runtime: process start to Main", "host: command line, kernel, config", "host: console", "actor system: started", "actor system: /user/vmm",
+            ["runtime: process start to Main", "host: command line, kernel, config", "host: console", "host: generic host built", "actor system: started", "actor system: /user/vmm",
              "boot: launcher started", "boot: memory", "boot: kernel", "boot: boot params", "boot: device page", "boot: page tables",
              "boot: vcpu and interrupts", "boot: devices", "boot: start", "guest: first console byte"],
             table.Select(l => l[2..36].TrimEnd()));

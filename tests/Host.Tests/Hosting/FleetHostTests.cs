@@ -33,7 +33,7 @@ public sealed class FleetHostTests : IDisposable
         string[] lines = _host.ErrorLines;
         Assert.Equal("lguest-actors: stopped by SIGTERM", lines[^1]);
         Assert.Equal(
-            Enumerable.Range(2, Count - 1).Select(i => $"lguest-actors: vm guest-{i} ended: Stopped stopped by the host").Order(),
+            Enumerable.Range(2, Count - 1).Select(i => $"lguest-actors: vm guest-{i} ended: Stopped stopped by SIGTERM").Order(),
             lines[..^1].Order());
     }
 
@@ -47,7 +47,7 @@ public sealed class FleetHostTests : IDisposable
         Assert.Equal(0, code);
         string[] lines = _host.ErrorLines;
         Assert.Equal("lguest-actors: start-up timings (--timings), ms from the process start:", lines[0]);
-        string[] phases = ["runtime: process start to Main", "host: command line, kernel, config", "host: console", "actor system: started",
+        string[] phases = ["runtime: process start to Main", "host: command line, kernel, config", "host: console", "host: generic host built", "actor system: started",
             "actor system: /user/vmm", "guest: first console byte"];
         Assert.Equal(phases, lines.Skip(2).Select(l => l[2..36].TrimEnd()));
     }

@@ -46,6 +46,7 @@ public sealed class LguestHostTests : IDisposable
     [InlineData(GuestExitKind.GuestFault, 1, "lguest-actors: guest fault: triple fault at eip 0xc0100000")]
     [InlineData(GuestExitKind.BootFailed, 1, "lguest-actors: boot failed: kernel.elf is not a 32-bit i386 ELF")]
     [InlineData(GuestExitKind.Stopped, 130, "lguest-actors: stopped: Ctrl-C pressed three times")]
+    [InlineData(GuestExitKind.Panic, 1, "lguest-actors: the guest panicked: Kernel panic, not syncing (Attempted to kill init)")]
     public async Task How_the_guest_ended_is_the_exit_code_and_one_line_on_stderr(GuestExitKind kind, int expectedCode, string expectedLine)
     {
         string reason = expectedLine[(expectedLine.LastIndexOf(": ", StringComparison.Ordinal) + 2)..];

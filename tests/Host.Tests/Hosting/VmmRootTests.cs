@@ -95,7 +95,7 @@ public sealed class VmmRootTests : TestKit
         await launchers.ExpectMsgAsync<string>(Timeout);
         await launchers.ExpectMsgAsync<string>(Timeout);
 
-        root.Tell(StopAllVms.Instance, TestActor);
+        root.Tell(StopAllVms.ByHost, TestActor);
 
         await ExpectMsgAsync<Done>(Timeout);
         VmExited[] stopped = [await host.ExpectMsgAsync<VmExited>(Timeout), await host.ExpectMsgAsync<VmExited>(Timeout)];
@@ -108,7 +108,7 @@ public sealed class VmmRootTests : TestKit
     {
         IActorRef root = Root(CreateTestProbe());
 
-        root.Tell(StopAllVms.Instance, TestActor);
+        root.Tell(StopAllVms.ByHost, TestActor);
 
         await ExpectMsgAsync<Done>(Timeout);
     }
