@@ -44,7 +44,14 @@ public sealed unsafe partial class Cpu
         {
             try
             {
-                RunBlocks(limit);
+                if (_jit is null)
+                {
+                    RunBlocks(limit);
+                }
+                else
+                {
+                    RunCompiled(limit);
+                }
             }
             catch (GuestTrap trap)
             {
@@ -231,6 +238,7 @@ public sealed unsafe partial class Cpu
         _seenCodeEpoch = Memory.CodeEpoch;
         while (Memory.TryDequeueDirtyCodePage(out uint pfn))
         {
+            _jit?.InvalidatePage(pfn);
             if (_blocksByPage.Remove(pfn, out List<Block>? list))
             {
                 foreach (Block b in list)

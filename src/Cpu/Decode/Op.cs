@@ -105,4 +105,10 @@ internal sealed unsafe class Block
     public bool Valid { get; set; }
 
     internal Op[] Array => _ops;
+
+    /// <summary>Interpreted executions so far, counted by the compiled engine's run loop (Compile/).</summary>
+    internal int Heat;
+
+    /// <summary>The compiled region that starts at this block, once it is hot.</summary>
+    internal Compile.CompiledUnit? Unit;
 }

@@ -40,6 +40,12 @@ public sealed record StandaloneOptions
 
     /// <summary>Called with each early-console (NOTIFY) string as it arrives; may be null.</summary>
     public Action<string>? Console { get; init; }
+
+    /// <summary>The engine that runs the guest.</summary>
+    public CpuEngine Engine { get; init; } = CpuEngine.Interpreter;
+
+    /// <summary>Options of the compiled engine (null: the defaults).</summary>
+    public CompilerOptions? Compiler { get; init; }
 }
 
 /// <summary>The outcome of a standalone run, with everything a test needs to explain a failure.</summary>
@@ -51,6 +57,9 @@ public sealed record StandaloneResult(
     ulong Retired,
     string? Diagnostic)
 {
+    /// <summary>What the compiled engine did in this run (all zero under the interpreter).</summary>
+    public CompiledCodeStats Compiled { get; init; } = CompiledCodeStats.None;
+
     public override string ToString()
     {
         var text = new StringBuilder($"{Outcome} after {Retired} instructions");
@@ -96,6 +105,8 @@ public static class StandaloneGuest
             Eip = loaded.Entry,
             Esi = 0,
             Eflags = 0x202,
+            CompilerOptions = options.Compiler ?? new CompilerOptions(),
+            Engine = options.Engine,
         };
         return Run(cpu, options);
     }
@@ -109,7 +120,7 @@ public static class StandaloneGuest
         long executed = 0;
 
         StandaloneResult Stop(StandaloneOutcome outcome, string? diagnostic, string? reason = null, uint how = 0) =>
-            new(outcome, reason, how, console.ToString(), cpu.Retired, diagnostic);
+            new(outcome, reason, how, console.ToString(), cpu.Retired, diagnostic) { Compiled = cpu.CompiledStats };
 
         while (true)
         {

@@ -1,0 +1,217 @@
+using LguestActors.Cpu.Compile;
+using LguestActors.Cpu.Decode;
+using LguestActors.Cpu.Memory;
+
+namespace LguestActors.Cpu;
+
+// The compiled engine's run loop. Blocks are looked up exactly as the interpreter looks them up
+// (so fetch faults, TLB fills and code invalidation happen at the same instruction); a block
+// without compiled code runs interpreted and counts its executions, a hot one is compiled into a
+// region (Compile/RegionCompiler.cs). A region returns the index of the exit it left by; when
+// that exit's target is itself compiled the two are linked and the next region runs at once,
+// after the budget and code checks the interpreter makes between blocks.
+public sealed unsafe partial class Cpu
+{
+    // What compiled code hands the run loop (Compile/CompiledUnit.cs): an exit index >= 0, or these.
+    internal const int DynamicExit = -1;
+    internal const int FaultExit = -2;
+
+    internal CodeCache? _jit;
+
+    /// <summary>Instructions compiled code may still retire in this Run; it reads and writes it back.</summary>
+    internal long _jitLeft;
+
+    // A guest fault raised in compiled code's slow paths, delivered by the run loop (no .NET exception).
+    internal int _jitTrapVector;
+    internal uint _jitTrapError;
+    internal string? _jitFatal;
+
+    private CompilerOptions _compilerOptions = new();
+
+    /// <summary>
+    /// The execution engine. Switching drops compiled code; state the guest can see (registers,
+    /// memory, retired count) is the same whichever runs.
+    /// </summary>
+    public CpuEngine Engine
+    {
+        get => _jit is null ? CpuEngine.Interpreter : CpuEngine.Compiled;
+        set
+        {
+            if (value == Engine)
+            {
+                return;
+            }
+            _jit?.Clear();
+            _jit = value == CpuEngine.Compiled ? new CodeCache(this, _compilerOptions) : null;
+        }
+    }
+
+    /// <summary>Options of the compiled engine; setting them starts it afresh if it runs.</summary>
+    public CompilerOptions CompilerOptions
+    {
+        get => _compilerOptions;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            value.Validate();
+            _compilerOptions = value;
+            if (_jit is not null)
+            {
+                _jit.Clear();
+                _jit = new CodeCache(this, value);
+            }
+        }
+    }
+
+    /// <summary>What the compiled engine has done (all zero under the interpreter).</summary>
+    public CompiledCodeStats CompiledStats => _jit?.Stats ?? CompiledCodeStats.None;
+
+    private void RunCompiled(ulong limit)
+    {
+        CodeCache jit = _jit!;
+        GuestMemory memory = Memory;
+        int threshold = jit.Options.Threshold;
+        CompiledUnit? from = null;
+        int fromExit = 0;
+        do
+        {
+            _curOp = null;
+            if (memory.CodeEpoch != _seenCodeEpoch)
+            {
+                DrainDirtyCode();
+                from = null;
+            }
+            Block block = LookupBlock(_eip);
+            ulong remaining = limit - _retired;
+            CompiledUnit? unit = block.Unit;
+            if (unit is null && ++block.Heat > threshold)
+            {
+                unit = jit.Compile(block);
+            }
+            if (unit is not null && remaining >= (ulong)block.Count && jit.IsRunnable(unit))
+            {
+                from?.Link(fromExit, unit);
+                if (RunUnits(unit, limit, ref from, ref fromExit))
+                {
+                    return;
+                }
+                continue;
+            }
+            from = null;
+            Op* first;
+            Op* end;
+            int tail;
+            if (remaining >= (ulong)block.Count)
+            {
+                first = block.FastOps;
+                end = first + block.FastCount;
+                tail = block.Count - block.FastCount;
+            }
+            else
+            {
+                first = block.Ops;
+                end = first + (int)remaining;
+                tail = 0;
+            }
+            _curFirst = first;
+            Op* op = RunOps(first, end);
+            _retired += (ulong)(op - first) + (op == end ? (ulong)tail : 0);
+            _curOp = null;
+            if (_stop)
+            {
+                return;
+            }
+        }
+        while (_retired < limit);
+    }
+
+    // Region after linked region while each exit leads to compiled code; true when Run must stop.
+    private bool RunUnits(CompiledUnit unit, ulong limit, ref CompiledUnit? from, ref int fromExit)
+    {
+        GuestMemory memory = Memory;
+        bool step = _compilerOptions.StopAtCompiledExits;
+        _jitLimit = limit;
+        while (true)
+        {
+            _jitLeft = (long)(limit - _retired);
+            int exit = unit.Code(this, 0);
+            _retired = limit - (ulong)_jitLeft;
+            if (exit < 0)
+            {
+                from = null;
+                if (exit == FaultExit)
+                {
+                    DeliverCompiledFault();
+                }
+                return StopAfterCompiledExit(step);
+            }
+            from = unit;
+            fromExit = exit;
+            if (step || _stop)
+            {
+                return StopAfterCompiledExit(step);
+            }
+            CompiledUnit? next = unit.Links[exit];
+            if (next is null || _retired >= limit || memory.CodeEpoch != _seenCodeEpoch || !_jit!.IsLinkable(next))
+            {
+                return false;
+            }
+            unit = next;
+        }
+    }
+
+    /// <summary>
+    /// The decoded block at linear <paramref name="eip"/> under the current mapping, if the
+    /// interpreter already has it, without walking the page tables or decoding. On a page of
+    /// <paramref name="pages"/> (linear → physical, known current) it is found by its physical
+    /// address; elsewhere only a block decoded since the last TLB flush will do.
+    /// </summary>
+    internal Block? FindDecodedBlock(uint eip, IReadOnlyDictionary<uint, uint> pages)
+    {
+        if (pages.TryGetValue(eip & 0xFFFFF000, out uint phys)
+            && _blocks.TryGetValue(((ulong)(phys | (eip & 0xFFF)) << 32) | eip, out Block? b) && b.Valid
+            && (b.SecondPagePhys == Block.OnePage || b.MapEpoch == _mapEpoch
+                || pages.TryGetValue((eip & 0xFFFFF000) + 0x1000, out uint second) && second == b.SecondPagePhys))
+        {
+            return b;
+        }
+        Block? f = _fast[(eip ^ (eip >> FastBits)) & FastMask];
+        return f is not null && f.LinearEip == eip && f.MapEpoch == _mapEpoch && f.Valid ? f : null;
+    }
+
+    private bool StopAfterCompiledExit(bool step)
+    {
+        if (step && !_stop)
+        {
+            _stop = true;
+            _exit ??= ExitReason.BudgetSpent;
+        }
+        return _stop;
+    }
+
+    /// <summary>
+    /// A fault compiled code met in a slow path: it left the registers, EIP and retired count of
+    /// the faulting instruction, so delivery is what Run does for a trap the interpreter throws.
+    /// </summary>
+    private void DeliverCompiledFault()
+    {
+        uint eip = _eip;
+        string? fatal = _jitFatal;
+        _jitFatal = null;
+        if (fatal is null)
+        {
+            try
+            {
+                Deliver(_jitTrapVector, Vectors.HasErrorCode(_jitTrapVector), _jitTrapError, eip);
+                return;
+            }
+            catch (FatalGuestException e)
+            {
+                fatal = e.Message;
+            }
+        }
+        SetFatal(fatal, eip);
+        _stop = true;
+        _exit = ExitReason.Fault;
+    }
+}

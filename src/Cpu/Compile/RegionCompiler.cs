@@ -1,0 +1,437 @@
+using System.Reflection.Emit;
+using LguestActors.Cpu.Decode;
+
+namespace LguestActors.Cpu.Compile;
+
+/// <summary>
+/// Emits one region as a DynamicMethod <c>int Region(Cpu cpu, int entry)</c>. Guest registers
+/// live in IL locals from entry to exit; each block starts with the budget check (the exact
+/// retired count is what makes budgets, RDTSC and a virtual clock engine-independent); memory
+/// operands are an inline TLB tag compare and pointer add with the slow path out of line;
+/// branches inside the region are IL branches, loops included; every way out writes the
+/// registers, the lazy-flags record, EIP and the remaining budget back in one shared exit.
+/// Split by concern: .Memory (registers, addresses, loads and stores), .Flags, .Ops (the forms).
+/// </summary>
+internal sealed unsafe partial class RegionCompiler
+{
+    private readonly Cpu _cpu;
+    private readonly Region _region;
+    private readonly ILGenerator _il;
+    private readonly DynamicMethod _method;
+    private readonly OpPlan[][] _plans;
+    private readonly FlagState[] _entryStates;
+    private readonly Label[] _blockLabels;
+    private readonly List<Action> _cold = [];
+    private readonly List<uint> _exitTargets = [];
+    private readonly Dictionary<(uint, FlagState), Label> _exitStubs = [];
+    private readonly Dictionary<(int, FlagState), Label> _edgeStubs = [];
+    private readonly nint _regs;
+    private readonly nint _segBases;
+    private readonly nint _readTlb;
+    private readonly nint _writeTlb;
+    private readonly nint _mem;
+
+    private readonly LocalBuilder[] _r = new LocalBuilder[8];
+    private readonly LocalBuilder _left;
+    private readonly LocalBuilder _exitEip;
+    private readonly LocalBuilder _exitCode;
+    private readonly LocalBuilder _adjust;
+    private readonly LocalBuilder _stopFlag;
+    private readonly Label _commonExit;
+    private readonly uint _writtenRegs;
+
+    // The instruction being emitted.
+    private RegionBlock _b = null!;
+    private int _k;
+    private Op* _op;
+    private uint[] _liveAfter = [];
+    private FlagState _flags;
+    private FlagState _flagsAfter;
+    private Label? _faultStub;
+    private bool _stored;
+
+    private int _handlerCalls;
+
+    private RegionCompiler(Cpu cpu, Region region)
+    {
+        _cpu = cpu;
+        _region = region;
+        (_regs, _segBases, _readTlb, _writeTlb, _mem) = cpu.CompiledPointers;
+        _plans = region.Blocks.Select(b => Enumerable.Range(0, b.Count).Select(k => Classifier.Plan(b.Op(k))).ToArray()).ToArray();
+        _entryStates = FlagAnalysis.EntryStates(region, _plans);
+        _method = new DynamicMethod($"guest_0x{region.Root.Eip:x8}", typeof(int), [typeof(Cpu), typeof(int)], typeof(Cpu).Module, skipVisibility: true);
+        _il = _method.GetILGenerator(256 + region.Instructions * 64);
+        for (int i = 0; i < 8; i++)
+        {
+            _r[i] = _il.DeclareLocal(typeof(uint));
+        }
+        _left = _il.DeclareLocal(typeof(long));
+        _exitEip = _il.DeclareLocal(typeof(uint));
+        _exitCode = _il.DeclareLocal(typeof(int));
+        _adjust = _il.DeclareLocal(typeof(int));
+        _stopFlag = _il.DeclareLocal(typeof(int));
+        DeclareFlagLocals();
+        DeclareTemps();
+        _blockLabels = region.Blocks.Select(_ => _il.DefineLabel()).ToArray();
+        _commonExit = _il.DefineLabel();
+        _writtenRegs = WrittenRegisters();
+    }
+
+    /// <summary>A compiled region and what went into it.</summary>
+    public readonly record struct Result(CompiledUnit Unit, int HandlerCalls);
+
+    public static Result Compile(Cpu cpu, Region region)
+    {
+        var c = new RegionCompiler(cpu, region);
+        var code = c.Emit();
+        var pages = region.Pages.ToArray();
+        var unit = new CompiledUnit(code, region.Root.Block, region.Blocks.Select(b => b.Block).ToArray(), c._exitTargets.ToArray(), pages, cpu._mapEpoch);
+        return new Result(unit, c._handlerCalls);
+    }
+
+    private Func<Cpu, int, int> Emit()
+    {
+        // entry < 0: only JIT-compile (CodeCache times the compile this way).
+        Label start = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Bge, start);
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Ret);
+        _il.MarkLabel(start);
+
+        LdCpu();
+        _il.Emit(OpCodes.Ldfld, Cpu.CpuFields.JitLeft);
+        _il.Emit(OpCodes.Stloc, _left);
+        LoadRegisters(0xFF);
+        if (_entryStates[0].Kind == FlagKind.Dynamic)
+        {
+            ToDynamic(FlagState.Entry); // the root is a loop head: entered from here and from inside
+        }
+        _il.Emit(OpCodes.Br, _blockLabels[0]);
+
+        foreach (RegionBlock b in _region.Blocks.OrderBy(b => b.Eip))
+        {
+            EmitBlock(b);
+        }
+
+        for (int i = 0; i < _cold.Count; i++)
+        {
+            _cold[i]();
+        }
+
+        EmitCommonExit();
+        return (Func<Cpu, int, int>)_method.CreateDelegate(typeof(Func<Cpu, int, int>));
+    }
+
+    private void EmitBlock(RegionBlock b)
+    {
+        _b = b;
+        _il.MarkLabel(_blockLabels[b.Index]);
+
+        // The budget: a block runs compiled only if all of it fits, so the retired count stays exact.
+        Label budgetStub = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldloc, _left);
+        _il.Emit(OpCodes.Ldc_I8, (long)b.Count);
+        _il.Emit(OpCodes.Blt, budgetStub);
+        _il.Emit(OpCodes.Ldloc, _left);
+        _il.Emit(OpCodes.Ldc_I8, (long)b.Count);
+        _il.Emit(OpCodes.Sub);
+        _il.Emit(OpCodes.Stloc, _left);
+        uint eip = b.Eip;
+        FlagState entry = _entryStates[b.Index];
+        _cold.Add(() =>
+        {
+            _il.MarkLabel(budgetStub);
+            ExitTo(eip, Cpu.DynamicExit, 0, entry);
+        });
+
+        OpPlan[] plans = _plans[b.Index];
+        _liveAfter = FlagAnalysis.LiveAfter(b, plans);
+        _flags = entry;
+        for (int k = 0; k < b.Count; k++)
+        {
+            _k = k;
+            _op = b.Op(k);
+            _faultStub = null;
+            _stored = false;
+            _flagsAfter = FlagAnalysis.After(_flags, _op, plans[k]);
+            EmitOp(plans[k]);
+            _flags = _flagsAfter;
+        }
+        Op* last = b.Last;
+        if (!IsControl(plans[b.Count - 1].Form) && last->SetsEip == 0 && Classifier.FallsThrough(last))
+        {
+            Goto(last->Next);
+        }
+    }
+
+    private static bool IsControl(Form f) =>
+        f is Form.Call or Form.CallIndirect or Form.Ret or Form.Jmp or Form.JmpIndirect or Form.Jcc or Form.Loop or Form.Jecxz;
+
+    // ---- ways out ----
+
+    /// <summary>
+    /// The label that continues at <paramref name="target"/> after the current instruction: its
+    /// block in the region (through a stub that puts the flags in the locals when that block is
+    /// entered several ways), or a static exit.
+    /// </summary>
+    private Label Target(uint target)
+    {
+        FlagState state = _flagsAfter;
+        if (_region.TryGet(target, out RegionBlock block))
+        {
+            FlagState entry = _entryStates[block.Index];
+            if (entry == state)
+            {
+                return _blockLabels[block.Index];
+            }
+            if (entry.Kind != FlagKind.Dynamic)
+            {
+                throw new InvalidOperationException($"flag state {state} flows into block 0x{target:x8} that expects {entry}");
+            }
+            if (!_edgeStubs.TryGetValue((block.Index, state), out Label edge))
+            {
+                edge = _il.DefineLabel();
+                _edgeStubs[(block.Index, state)] = edge;
+                Label to = _blockLabels[block.Index];
+                _cold.Add(() =>
+                {
+                    _il.MarkLabel(edge);
+                    ToDynamic(state);
+                    _il.Emit(OpCodes.Br, to);
+                });
+            }
+            return edge;
+        }
+        if (!_exitStubs.TryGetValue((target, state), out Label stub))
+        {
+            stub = _il.DefineLabel();
+            _exitStubs[(target, state)] = stub;
+            int index = _exitTargets.IndexOf(target);
+            if (index < 0)
+            {
+                index = _exitTargets.Count;
+                _exitTargets.Add(target);
+            }
+            _cold.Add(() =>
+            {
+                _il.MarkLabel(stub);
+                ExitTo(target, index, 0, state);
+            });
+        }
+        return stub;
+    }
+
+    private void Goto(uint target) => _il.Emit(OpCodes.Br, Target(target));
+
+    /// <summary>Leaves with a constant EIP and flags in state <paramref name="flags"/>; <paramref name="adjust"/> instructions of the block were not retired.</summary>
+    private void ExitTo(uint eip, int code, int adjust, FlagState flags)
+    {
+        LdcU(eip);
+        _il.Emit(OpCodes.Stloc, _exitEip);
+        ExitWithEipSet(code, adjust, flags);
+    }
+
+    /// <summary>Leaves with the EIP on the IL stack, after the current instruction.</summary>
+    private void ExitToStackEip(int code, int adjust)
+    {
+        _il.Emit(OpCodes.Stloc, _exitEip);
+        ExitWithEipSet(code, adjust, _flagsAfter);
+    }
+
+    private void ExitWithEipSet(int code, int adjust, FlagState flags)
+    {
+        StoreFlags(flags);
+        _il.Emit(OpCodes.Ldc_I4, code);
+        _il.Emit(OpCodes.Stloc, _exitCode);
+        _il.Emit(OpCodes.Ldc_I4, adjust);
+        _il.Emit(OpCodes.Stloc, _adjust);
+        _il.Emit(OpCodes.Br, _commonExit);
+    }
+
+    /// <summary>The current instruction faulted: its state is that before it, and it and the rest of its block are not retired.</summary>
+    private Label FaultStub()
+    {
+        if (_faultStub is Label existing)
+        {
+            return existing;
+        }
+        Label stub = _il.DefineLabel();
+        _faultStub = stub;
+        uint eip = _op->Eip;
+        int adjust = _b.Count - _k;
+        FlagState before = _flags;
+        _cold.Add(() =>
+        {
+            _il.MarkLabel(stub);
+            ExitTo(eip, Cpu.FaultExit, adjust, before);
+        });
+        return stub;
+    }
+
+    /// <summary>
+    /// After an instruction that stored: if a store hit a page of decoded code, leave now with
+    /// <paramref name="eip"/> next, as the interpreter ends its block there.
+    /// </summary>
+    private void CheckStop(uint eip)
+    {
+        if (!_stored)
+        {
+            return;
+        }
+        Label stub = _il.DefineLabel();
+        _il.Emit(OpCodes.Ldloc, _stopFlag);
+        _il.Emit(OpCodes.Brtrue, stub);
+        int adjust = _b.Count - _k - 1;
+        FlagState after = _flagsAfter;
+        _cold.Add(() =>
+        {
+            _il.MarkLabel(stub);
+            ExitTo(eip, Cpu.DynamicExit, adjust, after);
+        });
+    }
+
+    private void EmitCommonExit()
+    {
+        _il.MarkLabel(_commonExit);
+        _il.Emit(OpCodes.Ldloc, _left);
+        _il.Emit(OpCodes.Ldloc, _adjust);
+        _il.Emit(OpCodes.Conv_I8);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Stloc, _left);
+        StoreRegisters(_writtenRegs);
+        LdCpu();
+        _il.Emit(OpCodes.Ldloc, _exitEip);
+        _il.Emit(OpCodes.Stfld, Cpu.CpuFields.Eip);
+        LdCpu();
+        _il.Emit(OpCodes.Ldloc, _left);
+        _il.Emit(OpCodes.Stfld, Cpu.CpuFields.JitLeft);
+        _il.Emit(OpCodes.Ldloc, _exitCode);
+        _il.Emit(OpCodes.Ret);
+    }
+
+    // ---- rare instructions: the interpreter's handler ----
+
+    private void EmitHandler()
+    {
+        _handlerCalls++;
+        Op* op = _op;
+        int notRetired = _b.Count - _k;
+        StoreRegisters(_writtenRegs); // the others still hold what the Cpu holds
+        StoreFlags(_flags);
+        LdCpu();
+        LdcU(op->Eip);
+        _il.Emit(OpCodes.Stfld, Cpu.CpuFields.Eip);
+        // _retired exact before the instruction (RDTSC reads it; a trap retires nothing more)
+        LdCpu();
+        LdCpu();
+        _il.Emit(OpCodes.Ldfld, Cpu.CpuFields.JitLimit);
+        _il.Emit(OpCodes.Ldloc, _left);
+        _il.Emit(OpCodes.Ldc_I8, (long)notRetired);
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Sub);
+        _il.Emit(OpCodes.Stfld, Cpu.CpuFields.Retired);
+        LdCpu();
+        LdPtr((nint)op);
+        _il.Emit(OpCodes.Stfld, Cpu.CpuFields.CurOp);
+        LdCpu();
+        LdPtr((nint)op);
+        _il.Emit(OpCodes.Stfld, Cpu.CpuFields.CurFirst);
+        LdCpu();
+        _il.Emit(OpCodes.Ldfld, Cpu.CpuFields.MapEpoch);
+        _il.Emit(OpCodes.Stloc, _t[0]);
+        LdCpu();
+        _il.Emit(OpCodes.Call, Cpu.CpuFields.CodeEpochOf);
+        _il.Emit(OpCodes.Stloc, _t[1]);
+
+        LdCpu();
+        LdPtr((nint)op);
+        _il.Emit(OpCodes.Call, Cpu.CpuFields.CallHandler);
+
+        LdCpu();
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Conv_U);
+        _il.Emit(OpCodes.Stfld, Cpu.CpuFields.CurOp);
+        LoadRegisters(0xFF); // the flags stay in the Cpu's fields: FlagKind.Entry
+
+        bool last = _k == _b.Count - 1;
+        if (last && (op->SetsEip != 0 || !Classifier.FallsThrough(op)))
+        {
+            // INT, IRET, HLT, hypercalls, INVLPG...: the region ends here, where the handler left EIP.
+            EipAfterHandler(op);
+            ExitToStackEip(Cpu.DynamicExit, 0);
+            return;
+        }
+        // It stopped the run, changed the mapping or wrote code: leave, as the interpreter ends its block.
+        Label stay = _il.DefineLabel();
+        Label leave = _il.DefineLabel();
+        LdCpu();
+        _il.Emit(OpCodes.Ldfld, Cpu.CpuFields.Stop);
+        _il.Emit(OpCodes.Brtrue, leave);
+        LdCpu();
+        _il.Emit(OpCodes.Ldfld, Cpu.CpuFields.MapEpoch);
+        _il.Emit(OpCodes.Ldloc, _t[0]);
+        _il.Emit(OpCodes.Bne_Un, leave);
+        LdCpu();
+        _il.Emit(OpCodes.Call, Cpu.CpuFields.CodeEpochOf);
+        _il.Emit(OpCodes.Ldloc, _t[1]);
+        _il.Emit(OpCodes.Beq, stay);
+        _il.MarkLabel(leave);
+        EipAfterHandler(op);
+        ExitToStackEip(Cpu.DynamicExit, notRetired - 1);
+        _il.MarkLabel(stay);
+    }
+
+    private void EipAfterHandler(Op* op)
+    {
+        if (op->SetsEip != 0)
+        {
+            LdCpu();
+            _il.Emit(OpCodes.Ldfld, Cpu.CpuFields.Eip);
+        }
+        else
+        {
+            LdcU(op->Next);
+        }
+    }
+
+    private uint WrittenRegisters()
+    {
+        uint mask = 0;
+        foreach (RegionBlock b in _region.Blocks)
+        {
+            for (int k = 0; k < b.Count; k++)
+            {
+                mask |= RegisterWrites(b.Op(k), _plans[b.Index][k]);
+            }
+        }
+        return mask;
+    }
+
+    /// <summary>Registers (bit per x86 number) the inline code of an instruction may write.</summary>
+    private static uint RegisterWrites(Op* op, in OpPlan plan)
+    {
+        uint dest = op->K0 == Kind.Reg ? 1u << Physical(op->R0, op->Size) : 0;
+        const uint esp = 1u << 4;
+        return plan.Form switch
+        {
+            Form.Handler => 0, // written back before the call and reloaded after it
+            Form.Mov or Form.Movzx or Form.Movsx or Form.Lea or Form.IncDec or Form.Neg or Form.Not or Form.Shift
+                or Form.Imul2 or Form.Imul3 or Form.Setcc or Form.Cmovcc => dest,
+            Form.Alu => plan.Alu is AluKind.Cmp or AluKind.Test ? 0 : dest,
+            Form.XchgRegs => dest | (1u << Physical(op->R1, op->Size)),
+            Form.Mul32 => 0b101,
+            Form.Cdq => 0b100,
+            Form.Cwde => 0b1,
+            Form.Push32 or Form.Call or Form.CallIndirect or Form.Ret => esp,
+            Form.Pop32 => esp | dest,
+            Form.Leave => esp | (1u << 5),
+            Form.Loop => 0b10,
+            _ => 0,
+        };
+    }
+
+    /// <summary>The 32-bit register an operand of <paramref name="size"/> bytes numbered <paramref name="reg"/> lives in (AH..BH are 4..7).</summary>
+    private static int Physical(int reg, int size) => size == 1 && reg >= 4 ? reg - 4 : reg;
+}
