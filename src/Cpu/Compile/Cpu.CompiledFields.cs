@@ -15,6 +15,45 @@ public sealed unsafe partial class Cpu
 
     internal static int CodeEpochOf(Cpu c) => c.Memory.CodeEpoch;
 
+    /// <summary>General register <paramref name="i"/> in x86 order (EAX ECX EDX EBX ESP EBP ESI EDI).</summary>
+    internal uint Register(int i) => R[i];
+
+    /// <summary>Lockstep replay: told (EIP, retired count) before each compiled instruction, with registers and flags written back.</summary>
+    internal Action<uint, ulong>? _jitTrace;
+
+    internal static void CompiledTrace(Cpu c, uint eip, long leftBefore) => c._jitTrace?.Invoke(eip, c._jitLimit - (ulong)leftBefore);
+
+    /// <summary>Adds the physical pages the write TLB holds (each written since the last flush) to <paramref name="pages"/>.</summary>
+    internal void CollectWrittenPages(ISet<uint> pages)
+    {
+        for (int i = 0; i < _wTlbArray.Length; i++)
+        {
+            if (_wTlbArray[i].Tag != 0)
+            {
+                pages.Add(_wTlbArray[i].Phys);
+            }
+        }
+    }
+
+    /// <summary>"0x........ [bytes] disassembly" of the instruction at linear <paramref name="eip"/>, for reports.</summary>
+    internal string DescribeInstruction(uint eip)
+    {
+        var bytes = new byte[15];
+        int got = 0;
+        for (; got < bytes.Length; got++)
+        {
+            if (!TryWalk(eip + (uint)got, false, out uint pa, out _) || pa >= MemSize)
+            {
+                break;
+            }
+            bytes[got] = Mem[pa];
+        }
+        var decoder = Iced.Intel.Decoder.Create(32, new Iced.Intel.ByteArrayCodeReader(bytes, 0, got), eip);
+        decoder.Decode(out Iced.Intel.Instruction instr);
+        string hex = Convert.ToHexString(bytes, 0, Math.Max(1, Math.Min(got, instr.Length))).ToLowerInvariant();
+        return $"0x{eip:x8} [{hex}] {(instr.IsInvalid ? "(invalid)" : instr.ToString())}";
+    }
+
     internal static class CpuFields
     {
         private const BindingFlags Instance = BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public;
@@ -37,6 +76,7 @@ public sealed unsafe partial class Cpu
         public static readonly FieldInfo LfCin = F(nameof(_lfCin));
         public static readonly MethodInfo CallHandler = M(nameof(Cpu.CallHandler));
         public static readonly MethodInfo CodeEpochOf = M(nameof(Cpu.CodeEpochOf));
+        public static readonly MethodInfo CompiledTrace = M(nameof(Cpu.CompiledTrace));
         public static readonly MethodInfo CompiledRead = M(nameof(Cpu.CompiledRead));
         public static readonly MethodInfo CompiledWrite = M(nameof(Cpu.CompiledWrite));
         public static readonly MethodInfo Cond = typeof(Cpu).GetMethod(nameof(Cpu.Cond), Instance)!;

@@ -37,6 +37,9 @@ public sealed record CompilerOptions
     /// </summary>
     public bool StopAtCompiledExits { get; init; }
 
+    /// <summary>Lockstep replay: compiled code reports the state before each instruction to Cpu._jitTrace.</summary>
+    internal bool Trace { get; init; }
+
     /// <summary>Throws unless the values are usable; the message names the property.</summary>
     public void Validate()
     {

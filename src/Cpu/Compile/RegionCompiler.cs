@@ -39,6 +39,7 @@ internal sealed unsafe partial class RegionCompiler
     private readonly LocalBuilder _stopFlag;
     private readonly Label _commonExit;
     private readonly uint _writtenRegs;
+    private readonly bool _trace;
 
     // The instruction being emitted.
     private RegionBlock _b = null!;
@@ -75,6 +76,7 @@ internal sealed unsafe partial class RegionCompiler
         _blockLabels = region.Blocks.Select(_ => _il.DefineLabel()).ToArray();
         _commonExit = _il.DefineLabel();
         _writtenRegs = WrittenRegisters();
+        _trace = cpu.CompilerOptions.Trace;
     }
 
     /// <summary>A compiled region and what went into it.</summary>
@@ -156,6 +158,10 @@ internal sealed unsafe partial class RegionCompiler
             _faultStub = null;
             _stored = false;
             _flagsAfter = FlagAnalysis.After(_flags, _op, plans[k]);
+            if (_trace)
+            {
+                EmitTrace();
+            }
             EmitOp(plans[k]);
             _flags = _flagsAfter;
         }
@@ -381,6 +387,19 @@ internal sealed unsafe partial class RegionCompiler
         EipAfterHandler(op);
         ExitToStackEip(Cpu.DynamicExit, notRetired - 1);
         _il.MarkLabel(stay);
+    }
+
+    /// <summary>Lockstep replay: the state before this instruction goes to Cpu._jitTrace.</summary>
+    private void EmitTrace()
+    {
+        StoreRegisters(_writtenRegs);
+        StoreFlags(_flags);
+        LdCpu();
+        LdcU(_op->Eip);
+        Ld(_left);
+        _il.Emit(OpCodes.Ldc_I8, (long)(_b.Count - _k));
+        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Call, Cpu.CpuFields.CompiledTrace);
     }
 
     private void EipAfterHandler(Op* op)
