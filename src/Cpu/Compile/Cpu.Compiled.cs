@@ -169,7 +169,7 @@ public sealed unsafe partial class Cpu
     internal Block? FindDecodedBlock(uint eip, IReadOnlyDictionary<uint, uint> pages)
     {
         if (pages.TryGetValue(eip & 0xFFFFF000, out uint phys)
-            && _blocks.TryGetValue(((ulong)(phys | (eip & 0xFFF)) << 32) | eip, out Block? b) && b.Valid
+            && _blocks.TryGetValue(new BlockKey(phys | (eip & 0xFFF), eip), out Block? b) && b.Valid
             && (b.SecondPagePhys == Block.OnePage || b.MapEpoch == _mapEpoch
                 || pages.TryGetValue((eip & 0xFFFFF000) + 0x1000, out uint second) && second == b.SecondPagePhys))
         {
