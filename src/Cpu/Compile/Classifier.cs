@@ -316,6 +316,9 @@ internal static unsafe class Classifier
         _ => false,
     };
 
+    /// <summary>A near RET the inline code handles (it may return to one of the region's call sites).</summary>
+    public static bool IsReturn(Op* op) => !IsInterpreterOnly(op) && ((Code)op->Code).Mnemonic() == Mnemonic.Ret;
+
     /// <summary>The block may go on to the next instruction after this one (it is not a branch and not one that ends a block).</summary>
     public static bool FallsThrough(Op* op)
     {

@@ -22,6 +22,7 @@ internal sealed class CodeCache
     private long _invalidated;
     private long _handlerCalls;
     private long _failures;
+    private long _ilBytes;
 
     public CodeCache(Cpu cpu, CompilerOptions options)
     {
@@ -31,10 +32,13 @@ internal sealed class CodeCache
 
     public CompilerOptions Options { get; }
 
+    /// <summary>Instructions the compiled engine's run loop interpreted (blocks not compiled, partial blocks, landings).</summary>
+    public ulong Interpreted;
+
     public CompiledCodeStats Stats => new(
         _regions, _blocks, _instructions, Stopwatch.GetElapsedTime(0, _compileTicks), Stopwatch.GetElapsedTime(0, _jitTicks),
         Stopwatch.GetElapsedTime(0, _maxCompileTicks),
-        _invalidated, _handlerCalls, _failures);
+        _invalidated, _handlerCalls, _failures) { IlBytes = _ilBytes, Interpreted = Interpreted };
 
     /// <summary>
     /// Compiles the region rooted at <paramref name="root"/> (already looked up for the current
@@ -50,9 +54,17 @@ internal sealed class CodeCache
             var unit = compiled.Unit;
             // JIT-compile it now, inside the measured time: entry -1 returns at once.
             long jitStart = Stopwatch.GetTimestamp();
-            unit.Code(_cpu, -1);
+            unit.Code(-1);
             _jitTicks += Stopwatch.GetTimestamp() - jitStart;
-            root.Unit = unit;
+            foreach (Block b in unit.Blocks)
+            {
+                b.Unit = unit;
+                b.UnitEntry = -1; // a member: run interpreted up to the next entry
+            }
+            for (int e = 0; e < region.Entries.Count; e++)
+            {
+                unit.Blocks[region.Entries[e]].UnitEntry = e;
+            }
             foreach (uint phys in unit.Pages.Select(p => p.Value).Distinct())
             {
                 if (!_byPage.TryGetValue(phys >> 12, out List<CompiledUnit>? list))
@@ -65,7 +77,12 @@ internal sealed class CodeCache
             _regions++;
             _blocks += region.Blocks.Count;
             _instructions += region.Instructions;
+            if (Environment.GetEnvironmentVariable("LGUEST_JIT_LOG") is not null)
+            {
+                Console.Error.WriteLine($"region 0x{root.LinearEip:x8}: {region.Blocks.Count} blocks {region.Instructions} instrs {compiled.IlBytes} IL; emit {Stopwatch.GetElapsedTime(start, jitStart).TotalMilliseconds:F2} ms jit {Stopwatch.GetElapsedTime(jitStart).TotalMilliseconds:F2} ms");
+            }
             _handlerCalls += compiled.HandlerCalls;
+            _ilBytes += compiled.IlBytes;
             return unit;
         }
         catch (Exception e) when (e is InvalidProgramException or NotSupportedException or InvalidOperationException or ArgumentException)
@@ -88,11 +105,11 @@ internal sealed class CodeCache
     public string? LastFailure { get; private set; }
 
     /// <summary>
-    /// True when <paramref name="unit"/> may run now. The run loop has just looked its root up for
+    /// True when <paramref name="unit"/> may run now. The run loop has just looked its entry block up for
     /// the current mapping; after a TLB flush its other pages are walked again (as the
     /// interpreter walks a straddling block's second page), and a page now mapped elsewhere drops it.
     /// </summary>
-    public bool IsRunnable(CompiledUnit unit)
+    public bool IsRunnable(CompiledUnit unit, Block entry)
     {
         if (!unit.Valid)
         {
@@ -102,10 +119,10 @@ internal sealed class CodeCache
         {
             return true;
         }
-        uint rootPage = unit.Root.LinearEip & 0xFFFFF000;
+        uint entryPage = entry.LinearEip & 0xFFFFF000;
         foreach (var (linear, phys) in unit.Pages)
         {
-            if (linear != rootPage && (!_cpu.TryWalk(linear, false, out uint pa, out _) || (pa & 0xFFFFF000) != phys))
+            if (linear != entryPage && (!_cpu.TryWalk(linear, false, out uint pa, out _) || (pa & 0xFFFFF000) != phys))
             {
                 Invalidate(unit);
                 return false;
@@ -147,11 +164,14 @@ internal sealed class CodeCache
         }
         unit.Valid = false;
         _invalidated++;
-        if (unit.Root.Unit == unit)
+        foreach (Block b in unit.Blocks)
         {
-            // Counted afresh: if the same code is still hot it is compiled again.
-            unit.Root.Unit = null;
-            unit.Root.Heat = 0;
+            if (b.Unit == unit)
+            {
+                // Counted afresh: if the same code is still hot it is compiled again.
+                b.Unit = null;
+                b.Heat = 0;
+            }
         }
         foreach (uint phys in unit.Pages.Select(p => p.Value).Distinct())
         {

@@ -14,9 +14,12 @@ public sealed unsafe partial class Cpu
 {
     // What compiled code hands the run loop (Compile/CompiledUnit.cs): an exit index >= 0, or these.
     internal const int DynamicExit = -1;
-    internal const int FaultExit = -2;
+    internal const int MissExit = -2;
 
     internal CodeCache? _jit;
+
+    /// <summary>After a TLB miss in compiled code: the next block runs interpreted, so the instruction that missed is done by the interpreter (a store into decoded code or an access across pages never hits the TLB).</summary>
+    private bool _jitInterpretNext;
 
     /// <summary>Instructions compiled code may still retire in this Run; it reads and writes it back.</summary>
     internal long _jitLeft;
@@ -84,14 +87,20 @@ public sealed unsafe partial class Cpu
             Block block = LookupBlock(_eip);
             ulong remaining = limit - _retired;
             CompiledUnit? unit = block.Unit;
-            if (unit is null && ++block.Heat > threshold)
+            if (_jitInterpretNext)
+            {
+                _jitInterpretNext = false;
+                unit = null;
+            }
+            else if (unit is null && ++block.Heat > threshold)
             {
                 unit = jit.Compile(block);
             }
-            if (unit is not null && remaining >= (ulong)block.Count && jit.IsRunnable(unit))
+            // A member that is not an entry (landed on mid-loop) runs interpreted, uncounted, up to the next entry.
+            if (unit is not null && block.UnitEntry >= 0 && remaining >= (ulong)block.Count && jit.IsRunnable(unit, block))
             {
-                from?.Link(fromExit, unit);
-                if (RunUnits(unit, limit, ref from, ref fromExit))
+                from?.Link(fromExit, unit, block.UnitEntry, block);
+                if (RunUnits(unit, block.UnitEntry, limit, ref from, ref fromExit))
                 {
                     return;
                 }
@@ -115,7 +124,9 @@ public sealed unsafe partial class Cpu
             }
             _curFirst = first;
             Op* op = RunOps(first, end);
-            _retired += (ulong)(op - first) + (op == end ? (ulong)tail : 0);
+            ulong ran = (ulong)(op - first) + (op == end ? (ulong)tail : 0);
+            _retired += ran;
+            jit.Interpreted += ran;
             _curOp = null;
             if (_stop)
             {
@@ -126,7 +137,7 @@ public sealed unsafe partial class Cpu
     }
 
     // Region after linked region while each exit leads to compiled code; true when Run must stop.
-    private bool RunUnits(CompiledUnit unit, ulong limit, ref CompiledUnit? from, ref int fromExit)
+    private bool RunUnits(CompiledUnit unit, int entry, ulong limit, ref CompiledUnit? from, ref int fromExit)
     {
         GuestMemory memory = Memory;
         bool step = _compilerOptions.StopAtCompiledExits;
@@ -134,14 +145,21 @@ public sealed unsafe partial class Cpu
         while (true)
         {
             _jitLeft = (long)(limit - _retired);
-            int exit = unit.Code(this, 0);
+            int exit = unit.Code(entry);
             _retired = limit - (ulong)_jitLeft;
             if (exit < 0)
             {
                 from = null;
-                if (exit == FaultExit)
+                if (exit == MissExit)
                 {
-                    DeliverCompiledFault();
+                    if (FillCompiledMiss())
+                    {
+                        _jitInterpretNext = true;
+                    }
+                    else
+                    {
+                        DeliverCompiledFault();
+                    }
                 }
                 return StopAfterCompiledExit(step);
             }
@@ -156,6 +174,7 @@ public sealed unsafe partial class Cpu
             {
                 return false;
             }
+            entry = unit.LinkEntries[exit];
             unit = next;
         }
     }

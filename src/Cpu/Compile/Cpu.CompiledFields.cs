@@ -77,8 +77,8 @@ public sealed unsafe partial class Cpu
         public static readonly MethodInfo CallHandler = M(nameof(Cpu.CallHandler));
         public static readonly MethodInfo CodeEpochOf = M(nameof(Cpu.CodeEpochOf));
         public static readonly MethodInfo CompiledTrace = M(nameof(Cpu.CompiledTrace));
-        public static readonly MethodInfo CompiledRead = M(nameof(Cpu.CompiledRead));
-        public static readonly MethodInfo CompiledWrite = M(nameof(Cpu.CompiledWrite));
+        public static readonly FieldInfo JitMissLa = F(nameof(_jitMissLa));
+        public static readonly FieldInfo JitMissInfo = F(nameof(_jitMissInfo));
         public static readonly MethodInfo Cond = typeof(Cpu).GetMethod(nameof(Cpu.Cond), Instance)!;
         public static readonly MethodInfo GetCF = typeof(Cpu).GetMethod(nameof(Cpu.GetCF), Instance)!;
 

@@ -1,81 +1,43 @@
 namespace LguestActors.Cpu;
 
-// The slow paths of compiled code's memory accesses: called only on a software-TLB miss (the hit
-// is inline IL). They do what ReadSlow/WriteSlow in Cpu.Paging.cs do — the same walks, the same
-// TLB fills, the same A/D bits, the same order of bytes — but report a guest fault by return
-// value instead of throwing, so a page fault in compiled code costs no .NET exception: the region
-// leaves with the faulting instruction's state and the run loop delivers the fault.
+// The slow path of compiled code's memory accesses. A software-TLB miss leaves the region with
+// the state before the instruction; the run loop then walks the page tables as ReadSlow and
+// WriteSlow in Cpu.Paging.cs would — the same walks, the same TLB fills, the same A/D bits — but
+// reports a guest fault by return value instead of throwing, so a page fault in compiled code
+// costs no .NET exception: the run loop delivers it with the faulting instruction's state.
 public sealed unsafe partial class Cpu
 {
-    /// <summary>Slow path of a compiled load: the value (zero-extended), or -1 after a fault.</summary>
-    internal static long CompiledRead(Cpu c, uint la, int size)
+    /// <summary>Cpu._jitMissInfo: the access that missed was a store (else a load); the low byte is its size.</summary>
+    internal const int MissWrite = 0x100;
+
+    /// <summary>The linear address and kind of the access compiled code missed the TLB on (<see cref="MissExit"/>).</summary>
+    internal uint _jitMissLa;
+    internal int _jitMissInfo;
+
+    /// <summary>
+    /// After <see cref="MissExit"/>: walks the page tables for the access as the interpreter's slow
+    /// path would (the same pages in the same order, the same A/D bits), filling the TLB; false
+    /// with the fault recorded (#PF with CR2 and error code, or a fatal reason) when it cannot.
+    /// </summary>
+    private bool FillCompiledMiss()
     {
+        uint la = _jitMissLa;
+        int size = _jitMissInfo & 0xFF;
+        bool crosses = ((la ^ (la + (uint)size - 1)) & 0xFFFFF000) != 0;
         try
         {
-            uint value = 0;
-            for (int b = 0; b < size; b++)
+            if ((_jitMissInfo & MissWrite) != 0)
             {
-                uint a = la + (uint)b;
-                if (!c.TryReadPage(a, out uint page))
-                {
-                    return -1;
-                }
-                value |= (uint)c.Mem[page + (a & 0xFFF)] << (8 * b);
+                // WriteSlow translates every page the store touches before writing a byte.
+                return TryWritePage(la, out _) && (!crosses || TryWritePage(la + (uint)size - 1, out _));
             }
-            return value;
+            // ReadSlow reads byte by byte: the second page is first touched at its first byte.
+            return TryReadPage(la, out _) && (!crosses || TryReadPage((la & 0xFFFFF000) + 0x1000, out _));
         }
         catch (FatalGuestException e)
         {
-            c._jitFatal = e.Message; // a page table outside guest memory
-            return -1;
-        }
-    }
-
-    /// <summary>Write status of <see cref="CompiledWrite"/>: stored.</summary>
-    internal const int WriteDone = 0;
-
-    /// <summary>Write status: a guest fault; nothing was stored.</summary>
-    internal const int WriteFaulted = 1;
-
-    /// <summary>Write status: stored, and the store hit a page holding decoded code, so the region must stop after this instruction.</summary>
-    internal const int WroteCode = 2;
-
-    /// <summary>Slow path of a compiled store.</summary>
-    internal static int CompiledWrite(Cpu c, uint la, uint value, int size)
-    {
-        try
-        {
-            // Every page the store touches is translated before a byte is written, so a fault on
-            // the second page leaves memory untouched and the instruction restartable.
-            if (!c.TryWritePage(la, out uint first))
-            {
-                return WriteFaulted;
-            }
-            uint last = first;
-            uint lastLa = la + (uint)size - 1;
-            if ((lastLa & 0xFFFFF000) != (la & 0xFFFFF000) && !c.TryWritePage(lastLa, out last))
-            {
-                return WriteFaulted;
-            }
-            int status = WriteDone;
-            for (int b = 0; b < size; b++)
-            {
-                uint a = la + (uint)b;
-                uint page = (a & 0xFFFFF000) == (la & 0xFFFFF000) ? first : last;
-                uint pa = page + (a & 0xFFF);
-                if (c.Memory.IsCodePage(pa >> 12))
-                {
-                    c.Memory.NoteWrite(pa, 1);
-                    status = WroteCode;
-                }
-                c.Mem[pa] = (byte)(value >> (8 * b));
-            }
-            return status;
-        }
-        catch (FatalGuestException e)
-        {
-            c._jitFatal = e.Message;
-            return WriteFaulted;
+            _jitFatal = e.Message; // a page table outside guest memory
+            return false;
         }
     }
 

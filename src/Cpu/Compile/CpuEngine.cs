@@ -84,4 +84,10 @@ public sealed record CompiledCodeStats(
     long Failures)
 {
     public static CompiledCodeStats None { get; } = new(0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, 0, 0, 0);
+
+    /// <summary>Bytes of IL emitted for all regions.</summary>
+    public long IlBytes { get; init; }
+
+    /// <summary>Guest instructions the compiled engine ran in the interpreter (cold code, budget remainders, landings between entries).</summary>
+    public ulong Interpreted { get; init; }
 }

@@ -122,49 +122,4 @@ internal static unsafe class FlagAnalysis
         AluKind.Sbb => LazyOp.Sbb,
         _ => LazyOp.Logic,
     };
-
-    /// <summary>
-    /// The flag state at each block's entry: what all ways in agree on, else dynamic (each edge
-    /// then puts the record in the locals). The root is also entered from the run loop (Entry);
-    /// a return site also by a RET (dynamic).
-    /// </summary>
-    public static FlagState[] EntryStates(Region region, OpPlan[][] plans)
-    {
-        int n = region.Blocks.Count;
-        var entry = new FlagState?[n];
-        var exit = new FlagState?[n];
-        bool changed = true;
-        while (changed)
-        {
-            changed = false;
-            foreach (RegionBlock b in region.Blocks)
-            {
-                FlagState? state = b.Index == 0 ? FlagState.Entry : null;
-                if (region.ReturnSites.Contains(b.Eip))
-                {
-                    state = FlagState.Dynamic;
-                }
-                foreach (RegionBlock p in b.Predecessors)
-                {
-                    if (exit[p.Index] is FlagState s)
-                    {
-                        state = state is FlagState t ? t.Merge(s) : s;
-                    }
-                }
-                if (state is null || state == entry[b.Index])
-                {
-                    continue;
-                }
-                entry[b.Index] = state;
-                FlagState now = state.Value;
-                for (int k = 0; k < b.Count; k++)
-                {
-                    now = After(now, b.Op(k), plans[b.Index][k]);
-                }
-                exit[b.Index] = now;
-                changed = true;
-            }
-        }
-        return entry.Select(s => s ?? FlagState.Dynamic).ToArray();
-    }
 }

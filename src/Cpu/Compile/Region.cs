@@ -8,7 +8,7 @@ internal sealed unsafe class RegionBlock(Block block, int index)
 {
     public Block Block { get; } = block;
 
-    /// <summary>Position in <see cref="Region.Blocks"/> (0 is the root, the only entry).</summary>
+    /// <summary>Position in <see cref="Region.Blocks"/> (0 is the root), and its entry number.</summary>
     public int Index { get; } = index;
 
     public uint Eip => Block.LinearEip;
@@ -27,10 +27,11 @@ internal sealed unsafe class RegionBlock(Block block, int index)
 }
 
 /// <summary>
-/// A hot block and the decoded blocks reachable from it through direct branches, calls, returns
-/// to in-region call sites and fall-throughs — loops included — within a few linear pages. It
-/// has one entry, its root. Only blocks the interpreter already decoded (so already fetched,
-/// and fetchable without a fault) are taken: forming a region never walks page tables or decodes.
+/// A hot block and the hot decoded blocks reachable from it through direct branches, calls,
+/// returns to in-region call sites and fall-throughs — loops included — within a few linear
+/// pages. Every block is an entry (the run loop may land on any of them, after a budget exit or
+/// a return). Only blocks the interpreter already decoded (so already fetched, and fetchable
+/// without a fault) are taken: forming a region never walks page tables or decodes.
 /// </summary>
 internal sealed class Region
 {
@@ -50,6 +51,14 @@ internal sealed class Region
 
     public int Instructions { get; private set; }
 
+    /// <summary>
+    /// Blocks the run loop may enter the region at (indices into <see cref="Blocks"/>; the
+    /// position is the entry number): the root, every loop head (a back edge's target) and every
+    /// return site. Landing on another block, the run loop interprets up to the next entry — at
+    /// most the rest of one loop iteration.
+    /// </summary>
+    public List<int> Entries { get; } = [];
+
     public bool TryGet(uint eip, out RegionBlock block) => _byEip.TryGetValue(eip, out block!);
 
     private void Add(RegionBlock b)
@@ -64,7 +73,26 @@ internal sealed class Region
     /// already-decoded, valid block at a linear address under the current mapping, given the
     /// pages the region already knows, or null.
     /// </summary>
+    /// <remarks>
+    /// Candidates are the blocks reachable from the root by static edges that ran often in the
+    /// interpreter, or that another region already compiled (they are hot). A block compiled
+    /// elsewhere is taken again only if control can come back from it to the root — the inner
+    /// loop of a nest whose outer loop got hot later, or a function the loop calls (its RET
+    /// reaches the return site) — so a loop nest ends up in one region; one that only leads
+    /// away (a landing in the middle of a compiled loop after a slice ended there) stays an exit
+    /// and is reached by chaining.
+    /// </remarks>
     public static unsafe Region Build(Block root, CompilerOptions options, Func<uint, IReadOnlyDictionary<uint, uint>, Block?> find)
+    {
+        var limits = options with { MaxRegionBlocks = 2 * options.MaxRegionBlocks, MaxRegionInstructions = 2 * options.MaxRegionInstructions };
+        Region candidates = Explore(root, limits, find, _ => true);
+        var comesBack = candidates.ReachingRoot();
+        bool Keep(RegionBlock b) => b.Block.Unit is null || comesBack.Contains(b.Index);
+        var keep = candidates.Blocks.Where(Keep).Select(b => b.Block).ToHashSet();
+        return Explore(root, options, (eip, pages) => find(eip, pages) is Block b && keep.Contains(b) ? b : null, _ => true);
+    }
+
+    private static unsafe Region Explore(Block root, CompilerOptions options, Func<uint, IReadOnlyDictionary<uint, uint>, Block?> find, Func<Block, bool> take)
     {
         var region = new Region(new RegionBlock(root, 0));
         region.AddPages(root);
@@ -73,6 +101,7 @@ internal sealed class Region
         while (queue.Count > 0)
         {
             RegionBlock b = queue.Dequeue();
+            b.Successors.Clear();
             StaticSuccessors(b.Last, b.Successors, out uint returnSite);
             foreach (uint target in b.Successors)
             {
@@ -96,7 +125,73 @@ internal sealed class Region
                 }
             }
         }
+        region.FindEntries();
         return region;
+    }
+
+    private void FindEntries()
+    {
+        var heads = new HashSet<int> { 0 };
+        var state = new byte[Blocks.Count]; // 0 new, 1 on the DFS path, 2 done
+        var stack = new Stack<(RegionBlock Block, int Next)>();
+        stack.Push((Root, 0));
+        state[0] = 1;
+        while (stack.Count > 0)
+        {
+            var (b, next) = stack.Pop();
+            if (next < b.Successors.Count)
+            {
+                stack.Push((b, next + 1));
+                if (_byEip.TryGetValue(b.Successors[next], out RegionBlock? t))
+                {
+                    if (state[t.Index] == 1)
+                    {
+                        heads.Add(t.Index);
+                    }
+                    else if (state[t.Index] == 0)
+                    {
+                        state[t.Index] = 1;
+                        stack.Push((t, 0));
+                    }
+                }
+                continue;
+            }
+            state[b.Index] = 2;
+        }
+        foreach (uint site in ReturnSites)
+        {
+            heads.Add(_byEip[site].Index);
+        }
+        // Every block is an entry (exits of other regions, and landings, come in anywhere); the
+        // heads first, then the rest.
+        Entries.AddRange(heads.Order());
+        Entries.AddRange(Enumerable.Range(0, Blocks.Count).Where(i => !heads.Contains(i)));
+    }
+
+    /// <summary>Indices of the blocks from which the root can be reached again (a RET may go to any return site).</summary>
+    private unsafe HashSet<int> ReachingRoot()
+    {
+        var reached = new HashSet<int> { 0 };
+        var work = new Stack<RegionBlock>();
+        work.Push(Root);
+        var rets = Blocks.Where(b => Classifier.IsReturn(b.Last)).ToList();
+        while (work.Count > 0)
+        {
+            RegionBlock b = work.Pop();
+            IEnumerable<RegionBlock> into = b.Predecessors;
+            if (ReturnSites.Contains(b.Eip))
+            {
+                into = into.Concat(rets);
+            }
+            foreach (RegionBlock p in into)
+            {
+                if (reached.Add(p.Index))
+                {
+                    work.Push(p);
+                }
+            }
+        }
+        return reached;
     }
 
     private bool TryTake(uint target, Func<uint, IReadOnlyDictionary<uint, uint>, Block?> find, CompilerOptions options, Queue<RegionBlock> queue)
@@ -110,7 +205,9 @@ internal sealed class Region
             return false;
         }
         Block? next = find(target, Pages);
-        if (next is null || Instructions + next.Count > options.MaxRegionInstructions || !FitsPages(next, options.MaxRegionPages))
+        // A block that ran rarely in the interpreter (a loop exit, an error path) stays an exit.
+        if (next is null || (next.Unit is null && (long)next.Heat * 4 < options.Threshold)
+            || Instructions + next.Count > options.MaxRegionInstructions || !FitsPages(next, options.MaxRegionPages))
         {
             return false;
         }

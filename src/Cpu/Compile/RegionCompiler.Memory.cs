@@ -5,17 +5,16 @@ namespace LguestActors.Cpu.Compile;
 
 // Registers, effective addresses, loads and stores. A load or store is the software TLB's fast
 // path inline — entry = TLB + page index, compare its tag with the page of the access's last
-// byte, add the entry's physical page and the offset to guest memory's base — and a call to
-// Cpu.CompiledRead/CompiledWrite, out of line, on a miss (a page-crossing access always misses,
-// as in the interpreter). The write TLB never holds a page of decoded code, so a store that hits
-// needs no self-modifying-code check.
+// byte, add the entry's physical page and the offset to guest memory's base — and a way out of
+// the region on a miss (a page-crossing access always misses, as in the interpreter). The write
+// TLB never holds a page of decoded code, so a store that hits needs no self-modifying-code
+// check, and one into decoded code always misses and is done by the interpreter.
 internal sealed unsafe partial class RegionCompiler
 {
     private readonly LocalBuilder[] _t = new LocalBuilder[6];
     private LocalBuilder _la = null!;
     private LocalBuilder _entry = null!;
     private LocalBuilder _wide = null!;
-    private LocalBuilder _status = null!;
 
     private void DeclareTemps()
     {
@@ -26,7 +25,6 @@ internal sealed unsafe partial class RegionCompiler
         _la = _il.DeclareLocal(typeof(uint));
         _entry = _il.DeclareLocal(typeof(nint));
         _wide = _il.DeclareLocal(typeof(long));
-        _status = _il.DeclareLocal(typeof(int));
     }
 
     private void LdCpu() => _il.Emit(OpCodes.Ldarg_0);
@@ -251,13 +249,11 @@ internal sealed unsafe partial class RegionCompiler
         _il.Emit(OpCodes.Add);
     }
 
-    /// <summary>Loads <paramref name="size"/> bytes at the address local into <paramref name="dst"/> (zero-extended); a fault leaves through the instruction's fault stub.</summary>
+    /// <summary>Loads <paramref name="size"/> bytes at the address local into <paramref name="dst"/> (zero-extended); a TLB miss leaves the region.</summary>
     private void Load(int size, LocalBuilder dst)
     {
-        Label miss = _il.DefineLabel();
-        Label done = _il.DefineLabel();
         TlbEntry(_readTlb);
-        TagCheck(size, miss);
+        TagCheck(size, MissStub(size, write: false));
         HostAddress();
         if (size > 1)
         {
@@ -265,35 +261,13 @@ internal sealed unsafe partial class RegionCompiler
         }
         _il.Emit(size == 4 ? OpCodes.Ldind_U4 : size == 2 ? OpCodes.Ldind_U2 : OpCodes.Ldind_U1);
         St(dst);
-        _il.MarkLabel(done);
-        Label fault = FaultStub();
-        LocalBuilder la = _la;
-        _cold.Add(() =>
-        {
-            _il.MarkLabel(miss);
-            LdCpu();
-            Ld(la);
-            _il.Emit(OpCodes.Ldc_I4, size);
-            _il.Emit(OpCodes.Call, Cpu.CpuFields.CompiledRead);
-            St(_wide);
-            Ld(_wide);
-            _il.Emit(OpCodes.Ldc_I4_0);
-            _il.Emit(OpCodes.Conv_I8);
-            _il.Emit(OpCodes.Blt, fault);
-            Ld(_wide);
-            _il.Emit(OpCodes.Conv_U4);
-            St(dst);
-            _il.Emit(OpCodes.Br, done);
-        });
     }
 
-    /// <summary>Stores the low <paramref name="size"/> bytes of <paramref name="value"/> at the address local; a fault leaves through the fault stub.</summary>
+    /// <summary>Stores the low <paramref name="size"/> bytes of <paramref name="value"/> at the address local; a TLB miss leaves the region.</summary>
     private void Store(int size, LocalBuilder value)
     {
-        Label miss = _il.DefineLabel();
-        Label done = _il.DefineLabel();
         TlbEntry(_writeTlb);
-        TagCheck(size, miss);
+        TagCheck(size, MissStub(size, write: true));
         HostAddress();
         Ld(value);
         if (size > 1)
@@ -301,28 +275,34 @@ internal sealed unsafe partial class RegionCompiler
             _il.Emit(OpCodes.Unaligned, (byte)1);
         }
         _il.Emit(size == 4 ? OpCodes.Stind_I4 : size == 2 ? OpCodes.Stind_I2 : OpCodes.Stind_I1);
-        _il.MarkLabel(done);
-        _stored = true;
-        Label fault = FaultStub();
+    }
+
+    /// <summary>
+    /// A TLB miss: the region leaves with the state before the current instruction (nothing of it
+    /// is committed before its accesses succeed) and the access in Cpu._jitMissLa/_jitMissInfo;
+    /// the run loop walks the page tables without throwing — filling the TLB, or delivering the
+    /// page fault — and the interpreter runs the instruction. No call stays in compiled code, so
+    /// the JIT keeps guest registers in host registers across the whole region.
+    /// </summary>
+    private Label MissStub(int size, bool write)
+    {
+        Label stub = _il.DefineLabel();
+        uint eip = _op->Eip;
+        int adjust = _b.Count - _k;
+        FlagState before = _flags;
         LocalBuilder la = _la;
         _cold.Add(() =>
         {
-            _il.MarkLabel(miss);
+            _il.MarkLabel(stub);
             LdCpu();
             Ld(la);
-            Ld(value);
-            _il.Emit(OpCodes.Ldc_I4, size);
-            _il.Emit(OpCodes.Call, Cpu.CpuFields.CompiledWrite);
-            St(_status);
-            Ld(_status);
-            _il.Emit(OpCodes.Brfalse, done);
-            Ld(_status);
-            _il.Emit(OpCodes.Ldc_I4, Cpu.WriteFaulted);
-            _il.Emit(OpCodes.Beq, fault);
-            _il.Emit(OpCodes.Ldc_I4_1);
-            St(_stopFlag); // stored into decoded code: the instruction completes, then the region leaves
-            _il.Emit(OpCodes.Br, done);
+            _il.Emit(OpCodes.Stfld, Cpu.CpuFields.JitMissLa);
+            LdCpu();
+            _il.Emit(OpCodes.Ldc_I4, size | (write ? Cpu.MissWrite : 0));
+            _il.Emit(OpCodes.Stfld, Cpu.CpuFields.JitMissInfo);
+            ExitTo(eip, Cpu.MissExit, adjust, before);
         });
+        return stub;
     }
 
     // ---- operands as the interpreter's handlers read them ----

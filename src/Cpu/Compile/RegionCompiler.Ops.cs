@@ -23,7 +23,6 @@ internal sealed unsafe partial class RegionCompiler
                     EmitEa();
                 }
                 WriteOp0(_t[0]);
-                CheckStop(_op->Next);
                 break;
             case Form.Movzx:
                 ReadOp1(_t[0]);
@@ -69,7 +68,6 @@ internal sealed unsafe partial class RegionCompiler
                     St(_t[2]);
                     RecordLazy(_t[2], _t[0], 0, _t[1], null);
                 }
-                CheckStop(_op->Next);
                 break;
             case Form.Shift:
                 EmitShift();
@@ -121,7 +119,6 @@ internal sealed unsafe partial class RegionCompiler
                 LdcU(_op->Next);
                 St(_t[0]);
                 Push(_t[0]);
-                CheckStop(_op->Imm);
                 Goto(_op->Imm);
                 break;
             case Form.CallIndirect:
@@ -168,7 +165,6 @@ internal sealed unsafe partial class RegionCompiler
                     EmitEa();
                 }
                 WriteOp0(_t[0]);
-                CheckStop(_op->Next);
                 break;
             case Form.Cmovcc:
             {
@@ -250,7 +246,6 @@ internal sealed unsafe partial class RegionCompiler
         {
             RecordLazy(_t[0], b, op->Imm, _t[2], cin);
         }
-        CheckStop(op->Next);
     }
 
     private void EmitIncDec()
@@ -274,7 +269,6 @@ internal sealed unsafe partial class RegionCompiler
             }
             RecordLazy(_t[0], null, 1, _t[1], cin);
         }
-        CheckStop(_op->Next);
     }
 
     private void EmitShift()
@@ -361,7 +355,6 @@ internal sealed unsafe partial class RegionCompiler
                 St(_fOp);
             }
         }
-        CheckStop(op->Next);
         if (skip is Label end)
         {
             _il.MarkLabel(end);
@@ -461,7 +454,6 @@ internal sealed unsafe partial class RegionCompiler
                 break;
         }
         Push(_t[0]);
-        CheckStop(_op->Next);
     }
 
     /// <summary>Push32: store below ESP, then ESP moves (a faulting push changes nothing).</summary>

@@ -19,12 +19,15 @@ internal sealed unsafe partial class RegionCompiler
     private readonly ILGenerator _il;
     private readonly DynamicMethod _method;
     private readonly OpPlan[][] _plans;
-    private readonly FlagState[] _entryStates;
-    private readonly Label[] _blockLabels;
+    private readonly Dictionary<(int Block, FlagState State), Label> _versions = [];
+    private readonly Queue<(RegionBlock Block, FlagState State, Label Label)> _pending = new();
     private readonly List<Action> _cold = [];
     private readonly List<uint> _exitTargets = [];
     private readonly Dictionary<(uint, FlagState), Label> _exitStubs = [];
     private readonly Dictionary<(int, FlagState), Label> _edgeStubs = [];
+
+    /// <summary>Most versions of one block (one per incoming flag state) before the dynamic one takes the rest.</summary>
+    private const int MaxVersions = 3;
     private readonly nint _regs;
     private readonly nint _segBases;
     private readonly nint _readTlb;
@@ -36,7 +39,6 @@ internal sealed unsafe partial class RegionCompiler
     private readonly LocalBuilder _exitEip;
     private readonly LocalBuilder _exitCode;
     private readonly LocalBuilder _adjust;
-    private readonly LocalBuilder _stopFlag;
     private readonly Label _commonExit;
     private readonly uint _writtenRegs;
     private readonly bool _trace;
@@ -48,8 +50,6 @@ internal sealed unsafe partial class RegionCompiler
     private uint[] _liveAfter = [];
     private FlagState _flags;
     private FlagState _flagsAfter;
-    private Label? _faultStub;
-    private bool _stored;
 
     private int _handlerCalls;
 
@@ -59,7 +59,6 @@ internal sealed unsafe partial class RegionCompiler
         _region = region;
         (_regs, _segBases, _readTlb, _writeTlb, _mem) = cpu.CompiledPointers;
         _plans = region.Blocks.Select(b => Enumerable.Range(0, b.Count).Select(k => Classifier.Plan(b.Op(k))).ToArray()).ToArray();
-        _entryStates = FlagAnalysis.EntryStates(region, _plans);
         _method = new DynamicMethod($"guest_0x{region.Root.Eip:x8}", typeof(int), [typeof(Cpu), typeof(int)], typeof(Cpu).Module, skipVisibility: true);
         _il = _method.GetILGenerator(256 + region.Instructions * 64);
         for (int i = 0; i < 8; i++)
@@ -70,17 +69,15 @@ internal sealed unsafe partial class RegionCompiler
         _exitEip = _il.DeclareLocal(typeof(uint));
         _exitCode = _il.DeclareLocal(typeof(int));
         _adjust = _il.DeclareLocal(typeof(int));
-        _stopFlag = _il.DeclareLocal(typeof(int));
         DeclareFlagLocals();
         DeclareTemps();
-        _blockLabels = region.Blocks.Select(_ => _il.DefineLabel()).ToArray();
         _commonExit = _il.DefineLabel();
         _writtenRegs = WrittenRegisters();
         _trace = cpu.CompilerOptions.Trace;
     }
 
     /// <summary>A compiled region and what went into it.</summary>
-    public readonly record struct Result(CompiledUnit Unit, int HandlerCalls);
+    public readonly record struct Result(CompiledUnit Unit, int HandlerCalls, int IlBytes);
 
     public static Result Compile(Cpu cpu, Region region)
     {
@@ -88,10 +85,10 @@ internal sealed unsafe partial class RegionCompiler
         var code = c.Emit();
         var pages = region.Pages.ToArray();
         var unit = new CompiledUnit(code, region.Root.Block, region.Blocks.Select(b => b.Block).ToArray(), c._exitTargets.ToArray(), pages, cpu._mapEpoch);
-        return new Result(unit, c._handlerCalls);
+        return new Result(unit, c._handlerCalls, c._il.ILOffset);
     }
 
-    private Func<Cpu, int, int> Emit()
+    private Func<int, int> Emit()
     {
         // entry < 0: only JIT-compile (CodeCache times the compile this way).
         Label start = _il.DefineLabel();
@@ -106,15 +103,16 @@ internal sealed unsafe partial class RegionCompiler
         _il.Emit(OpCodes.Ldfld, Cpu.CpuFields.JitLeft);
         _il.Emit(OpCodes.Stloc, _left);
         LoadRegisters(0xFF);
-        if (_entryStates[0].Kind == FlagKind.Dynamic)
-        {
-            ToDynamic(FlagState.Entry); // the root is a loop head: entered from here and from inside
-        }
-        _il.Emit(OpCodes.Br, _blockLabels[0]);
+        // The run loop enters at an entry block (the root, a loop head, a return site): its
+        // version for flags still in the Cpu's fields.
+        _il.Emit(OpCodes.Ldarg_1);
+        _il.Emit(OpCodes.Switch, _region.Entries.Select(i => Version(_region.Blocks[i], FlagState.Entry)).ToArray());
+        _il.Emit(OpCodes.Ldc_I4_0);
+        _il.Emit(OpCodes.Ret);
 
-        foreach (RegionBlock b in _region.Blocks.OrderBy(b => b.Eip))
+        while (_pending.TryDequeue(out var version))
         {
-            EmitBlock(b);
+            EmitBlock(version.Block, version.State, version.Label);
         }
 
         for (int i = 0; i < _cold.Count; i++)
@@ -123,13 +121,34 @@ internal sealed unsafe partial class RegionCompiler
         }
 
         EmitCommonExit();
-        return (Func<Cpu, int, int>)_method.CreateDelegate(typeof(Func<Cpu, int, int>));
+        // Closed over this vCPU (the code is this vCPU's anyway): a closed delegate calls straight
+        // into the method, without the argument-shuffling thunk an open static one goes through.
+        return (Func<int, int>)_method.CreateDelegate(typeof(Func<int, int>), _cpu);
     }
 
-    private void EmitBlock(RegionBlock b)
+    /// <summary>
+    /// The label of <paramref name="block"/> emitted for flags in <paramref name="state"/>
+    /// (lazy basic block versioning): a block entered with different flag states is emitted once
+    /// per state, so a loop's body keeps its statically known flags around the back edge.
+    /// </summary>
+    private Label Version(RegionBlock block, FlagState state)
+    {
+        if (_versions.TryGetValue((block.Index, state), out Label label))
+        {
+            return label;
+        }
+        label = _il.DefineLabel();
+        _versions[(block.Index, state)] = label;
+        _pending.Enqueue((block, state, label));
+        return label;
+    }
+
+    private int VersionCount(RegionBlock block) => _versions.Keys.Count(k => k.Block == block.Index);
+
+    private void EmitBlock(RegionBlock b, FlagState entry, Label label)
     {
         _b = b;
-        _il.MarkLabel(_blockLabels[b.Index]);
+        _il.MarkLabel(label);
 
         // The budget: a block runs compiled only if all of it fits, so the retired count stays exact.
         Label budgetStub = _il.DefineLabel();
@@ -141,7 +160,6 @@ internal sealed unsafe partial class RegionCompiler
         _il.Emit(OpCodes.Sub);
         _il.Emit(OpCodes.Stloc, _left);
         uint eip = b.Eip;
-        FlagState entry = _entryStates[b.Index];
         _cold.Add(() =>
         {
             _il.MarkLabel(budgetStub);
@@ -155,8 +173,6 @@ internal sealed unsafe partial class RegionCompiler
         {
             _k = k;
             _op = b.Op(k);
-            _faultStub = null;
-            _stored = false;
             _flagsAfter = FlagAnalysis.After(_flags, _op, plans[k]);
             if (_trace)
             {
@@ -178,29 +194,24 @@ internal sealed unsafe partial class RegionCompiler
     // ---- ways out ----
 
     /// <summary>
-    /// The label that continues at <paramref name="target"/> after the current instruction: its
-    /// block in the region (through a stub that puts the flags in the locals when that block is
-    /// entered several ways), or a static exit.
+    /// The label that continues at <paramref name="target"/> after the current instruction: the
+    /// version of its block in the region for the current flag state, or a static exit.
     /// </summary>
     private Label Target(uint target)
     {
         FlagState state = _flagsAfter;
         if (_region.TryGet(target, out RegionBlock block))
         {
-            FlagState entry = _entryStates[block.Index];
-            if (entry == state)
+            if (_versions.ContainsKey((block.Index, state)) || VersionCount(block) < MaxVersions || state.Kind == FlagKind.Dynamic)
             {
-                return _blockLabels[block.Index];
-            }
-            if (entry.Kind != FlagKind.Dynamic)
-            {
-                throw new InvalidOperationException($"flag state {state} flows into block 0x{target:x8} that expects {entry}");
+                return Version(block, state);
             }
             if (!_edgeStubs.TryGetValue((block.Index, state), out Label edge))
             {
+                // Too many versions: this way in puts the flags in the locals and takes the dynamic one.
                 edge = _il.DefineLabel();
                 _edgeStubs[(block.Index, state)] = edge;
-                Label to = _blockLabels[block.Index];
+                Label to = Version(block, FlagState.Dynamic);
                 _cold.Add(() =>
                 {
                     _il.MarkLabel(edge);
@@ -254,48 +265,6 @@ internal sealed unsafe partial class RegionCompiler
         _il.Emit(OpCodes.Ldc_I4, adjust);
         _il.Emit(OpCodes.Stloc, _adjust);
         _il.Emit(OpCodes.Br, _commonExit);
-    }
-
-    /// <summary>The current instruction faulted: its state is that before it, and it and the rest of its block are not retired.</summary>
-    private Label FaultStub()
-    {
-        if (_faultStub is Label existing)
-        {
-            return existing;
-        }
-        Label stub = _il.DefineLabel();
-        _faultStub = stub;
-        uint eip = _op->Eip;
-        int adjust = _b.Count - _k;
-        FlagState before = _flags;
-        _cold.Add(() =>
-        {
-            _il.MarkLabel(stub);
-            ExitTo(eip, Cpu.FaultExit, adjust, before);
-        });
-        return stub;
-    }
-
-    /// <summary>
-    /// After an instruction that stored: if a store hit a page of decoded code, leave now with
-    /// <paramref name="eip"/> next, as the interpreter ends its block there.
-    /// </summary>
-    private void CheckStop(uint eip)
-    {
-        if (!_stored)
-        {
-            return;
-        }
-        Label stub = _il.DefineLabel();
-        _il.Emit(OpCodes.Ldloc, _stopFlag);
-        _il.Emit(OpCodes.Brtrue, stub);
-        int adjust = _b.Count - _k - 1;
-        FlagState after = _flagsAfter;
-        _cold.Add(() =>
-        {
-            _il.MarkLabel(stub);
-            ExitTo(eip, Cpu.DynamicExit, adjust, after);
-        });
     }
 
     private void EmitCommonExit()

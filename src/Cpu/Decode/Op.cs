@@ -109,6 +109,8 @@ internal sealed unsafe class Block
     /// <summary>Interpreted executions so far, counted by the compiled engine's run loop (Compile/).</summary>
     internal int Heat;
 
-    /// <summary>The compiled region that starts at this block, once it is hot.</summary>
+    /// <summary>The compiled region this block is an entry of, once it is hot, and its entry number there.</summary>
     internal Compile.CompiledUnit? Unit;
+
+    internal int UnitEntry;
 }
