@@ -2,20 +2,23 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using LguestActors.Cpu;
 using LguestActors.Cpu.Loader;
 
 namespace LguestActors.Bench;
 
 /// <summary>
-/// The interpreter benchmark, in one run: builds guest/bench/bench.c natively (gcc -O2, x86-64),
-/// times it, runs the same source's i386 image (guest/prebuilt/bench.elf) on the interpreter,
-/// checks both computed the same checksum, and prints guest MIPS and the native/interpreted ratio.
-/// Then the kernel-shaped case (<see cref="KernelShapedGuest"/>): the decoded-block cache's slow
-/// path, identity-mapped and mapped at 0xC0000000 like Linux.
+/// The CPU benchmark, in one run: builds guest/bench/bench.c natively (gcc -O2, x86-64), times
+/// it, runs the same source's i386 image (guest/prebuilt/bench.elf) on each engine — the
+/// interpreter and the compiled engine — checks every run computed the native checksum, and
+/// prints side by side guest MIPS, the native/engine ratio and, for the compiled engine, what
+/// it compiled and how long that took. Then the kernel-shaped case (<see cref="KernelShapedGuest"/>):
+/// the decoded-block cache's slow path, identity-mapped and mapped at 0xC0000000 like Linux.
 ///
 ///   dotnet run --project bench/InterpreterBench -c Release                   both, full size (the reported figures)
 ///   dotnet run --project bench/InterpreterBench -c Release -- --scale 20     a quick run
 ///   dotnet run --project bench/InterpreterBench -c Release -- --only kernel  the kernel-shaped case alone
+///   ... -- --engines compiled                                                one engine (interpreter, compiled, or both)
 /// </summary>
 internal static partial class Program
 {
@@ -38,6 +41,8 @@ internal static partial class Program
         int kernelFunctions = 4096;
         int kernelRounds = 5000;
         int kernelRepeats = 2;
+        CpuEngine[] engines = [CpuEngine.Interpreter, CpuEngine.Compiled];
+        var compiler = new CompilerOptions();
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -60,33 +65,43 @@ internal static partial class Program
                 case "--kernel-repeats" when i + 1 < args.Length:
                     kernelRepeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
+                case "--threshold" when i + 1 < args.Length:
+                    compiler = compiler with { Threshold = int.Parse(args[++i], CultureInfo.InvariantCulture) };
+                    break;
+                case "--engines" when i + 1 < args.Length && args[i + 1] is "interpreter" or "compiled" or "both":
+                    string which = args[++i];
+                    engines = which == "both" ? [CpuEngine.Interpreter, CpuEngine.Compiled] : [Enum.Parse<CpuEngine>(which, ignoreCase: true)];
+                    break;
                 default:
-                    Console.Error.WriteLine("usage: InterpreterBench [--scale N] [--native-runs N] [--only integer|kernel] [--kernel-functions N] [--kernel-rounds N] [--kernel-repeats N]");
+                    Console.Error.WriteLine("usage: InterpreterBench [--scale N] [--native-runs N] [--only integer|kernel] [--engines interpreter|compiled|both] [--threshold N] [--kernel-functions N] [--kernel-rounds N] [--kernel-repeats N]");
                     return 2;
             }
         }
 
         Console.WriteLine($"machine:        {CpuModel()}, {Environment.ProcessorCount} logical CPUs, {RuntimeInformation.OSDescription}");
         Console.WriteLine($"runtime:        .NET {Environment.Version}, {RuntimeInformation.ProcessArchitecture}");
-        int status = only == "kernel" ? 0 : IntegerBench(root, scale, fullScale, nativeRuns);
+        int status = only == "kernel" ? 0 : IntegerBench(root, scale, fullScale, nativeRuns, engines, compiler);
         if (status == 0 && only != "integer")
         {
-            KernelShapedBench(kernelFunctions, kernelRounds, kernelRepeats);
+            foreach (CpuEngine engine in engines)
+            {
+                KernelShapedBench(kernelFunctions, kernelRounds, kernelRepeats, engine, compiler);
+            }
         }
 
         return status;
     }
 
     /// <summary>The kernel-shaped case, identity-mapped and high-mapped alternately; best of the repeats.</summary>
-    private static void KernelShapedBench(int functions, int rounds, int repeats)
+    private static void KernelShapedBench(int functions, int rounds, int repeats, CpuEngine engine, CompilerOptions compiler)
     {
-        Console.WriteLine($"kernel-shaped:  {functions} functions x {rounds} rounds, one TLB flush per round; best of {repeats}");
+        Console.WriteLine($"kernel-shaped:  {functions} functions x {rounds} rounds, one TLB flush per round; best of {repeats}; {engine}");
         var best = new double[2];
         for (int r = 0; r < repeats; r++)
         {
             for (int v = 0; v < 2; v++)
             {
-                (ulong n, TimeSpan t) = KernelShapedGuest.Run(highMapped: v == 1, functions, rounds);
+                (ulong n, TimeSpan t) = KernelShapedGuest.Run(highMapped: v == 1, functions, rounds, engine, compiler);
                 double mips = n / t.TotalSeconds / 1e6;
                 best[v] = Math.Max(best[v], mips);
                 Console.WriteLine($"  {(v == 0 ? "identity-mapped" : "high-mapped    ")} run {r + 1}: {t.TotalSeconds:F3} s, {n:N0} instructions, {mips:F1} MIPS");
@@ -98,9 +113,10 @@ internal static partial class Program
         Console.WriteLine($"high/identity:  {best[1] / best[0]:F2}");
     }
 
-    private static int IntegerBench(string root, uint scale, uint fullScale, int nativeRuns)
+    private static int IntegerBench(string root, uint scale, uint fullScale, int nativeRuns, CpuEngine[] engines, CompilerOptions compiler)
     {
         string benchSource = Path.Combine(root, "guest", "bench");
+        Console.WriteLine($"compiler:       threshold {compiler.Threshold}, regions of at most {compiler.MaxRegionBlocks} blocks / {compiler.MaxRegionInstructions} instructions");
         Console.WriteLine($"work size:      scale {scale}{(scale == fullScale ? " (full)" : $" (full is {fullScale}: not the reported figure)")}");
 
         // 1. Native: the same C, x86-64, gcc -O2, best of a few runs.
@@ -119,29 +135,44 @@ internal static partial class Program
 
         Console.WriteLine($"native:         {nativeSeconds:F3} s (best of {nativeRuns}), checksum {nativeChecksum}");
 
-        // 2. Interpreted: the prebuilt i386 image, work size passed on the kernel command line.
+        // 2. Each engine: the prebuilt i386 image, work size passed on the kernel command line.
         byte[] image = File.ReadAllBytes(Path.Combine(root, "guest", "prebuilt", "bench.elf"));
-        var options = new StandaloneOptions { CommandLine = $"scale={scale}", InstructionLimit = long.MaxValue, Slice = 1_000_000 };
-        var clock = Stopwatch.StartNew();
-        var result = StandaloneGuest.Run(image, options);
-        clock.Stop();
-        if (result.Outcome != StandaloneOutcome.Shutdown)
+        var rows = new List<string>();
+        foreach (CpuEngine engine in engines)
         {
-            Console.Error.WriteLine($"interpreted run failed: {result}");
-            return 1;
+            var options = new StandaloneOptions { CommandLine = $"scale={scale}", InstructionLimit = long.MaxValue, Slice = 1_000_000, Engine = engine, Compiler = compiler };
+            var clock = Stopwatch.StartNew();
+            var result = StandaloneGuest.Run(image, options);
+            clock.Stop();
+            if (result.Outcome != StandaloneOutcome.Shutdown)
+            {
+                Console.Error.WriteLine($"{engine} run failed: {result}");
+                return 1;
+            }
+
+            string guestChecksum = ChecksumLine().Match(result.ConsoleText).Groups[2].Value;
+            double seconds = clock.Elapsed.TotalSeconds;
+            Console.WriteLine($"{engine,-12}    {seconds:F3} s, {result.Retired:N0} guest instructions, checksum {guestChecksum}");
+            if (guestChecksum.Length == 0 || guestChecksum != nativeChecksum)
+            {
+                Console.Error.WriteLine($"CHECKSUM MISMATCH: native {nativeChecksum}, {engine} '{guestChecksum}'");
+                return 1;
+            }
+
+            var c = result.Compiled;
+            string compiled = engine == CpuEngine.Compiled
+                ? $"{c.Regions,7} {c.BlocksCompiled,7} {c.InstructionsCompiled,7} {c.CompileTime.TotalSeconds,9:F3} {c.JitTime.TotalSeconds,7:F3} {c.CompileTime.TotalSeconds / seconds * 100,8:F2}% " +
+                  $"{(c.Regions == 0 ? 0 : c.CompileTime.TotalMilliseconds / c.Regions),9:F2} {c.MaxCompileTime.TotalMilliseconds,9:F1} {100.0 * c.Interpreted / result.Retired,9:F3}%"
+                : "";
+            rows.Add($"{engine,-12} {seconds,9:F3} {result.Retired / seconds / 1e6,9:F1} {nativeSeconds / seconds,9:F4} {compiled}");
         }
 
-        string guestChecksum = ChecksumLine().Match(result.ConsoleText).Groups[2].Value;
-        double seconds = clock.Elapsed.TotalSeconds;
-        Console.WriteLine($"interpreted:    {seconds:F3} s, checksum {guestChecksum}");
-        Console.WriteLine($"retired:        {result.Retired:N0} guest instructions");
-        Console.WriteLine($"guest MIPS:     {result.Retired / seconds / 1e6:F1}");
-        Console.WriteLine($"native/interp:  {nativeSeconds / seconds:F5} (the interpreter is {seconds / nativeSeconds:F0}x slower)");
-
-        if (guestChecksum.Length == 0 || guestChecksum != nativeChecksum)
+        Console.WriteLine();
+        Console.WriteLine($"{"engine",-12} {"seconds",9} {"MIPS",9} {"ratio",9} {"regions",7} {"blocks",7} {"instrs",7} {"compile s",9} {"JIT s",7} {"of run",9} {"ms/region",9} {"max ms",9} {"interp'd",10}");
+        Console.WriteLine($"{"native",-12} {nativeSeconds,9:F3} {"",9} {1.0,9:F4}");
+        foreach (string row in rows)
         {
-            Console.Error.WriteLine($"CHECKSUM MISMATCH: native {nativeChecksum}, guest '{guestChecksum}'");
-            return 1;
+            Console.WriteLine(row);
         }
 
         Console.WriteLine("checksums match");

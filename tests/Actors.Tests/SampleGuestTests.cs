@@ -31,7 +31,8 @@ public sealed class SampleGuestTests : TestKit
         InterpreterCpu? cpu = null;
         var options = GuestSupervisorOptions.Default with
         {
-            Vcpu = VcpuOptions.Default with { CpuFactory = memory => cpu = new InterpreterCpu(memory, engine) },
+            // a low threshold, so the self-tests surely run compiled code
+            Vcpu = VcpuOptions.Default with { CpuFactory = memory => cpu = new InterpreterCpu(memory, engine, new CompilerOptions { Threshold = 40 }) },
         };
         Sys.ActorOf(GuestSupervisor.Props(Config("run=selftest", console), exits.Ref, options));
 

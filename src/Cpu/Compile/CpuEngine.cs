@@ -16,8 +16,14 @@ public enum CpuEngine
 /// <summary>Tuning of the compiled engine. The defaults are what docs/PERFORMANCE.md measured.</summary>
 public sealed record CompilerOptions
 {
-    /// <summary>The default <see cref="Threshold"/>.</summary>
-    public const int DefaultThreshold = 40;
+    /// <summary>
+    /// The default <see cref="Threshold"/>. A region costs about a millisecond of JIT time — the
+    /// time the interpreter takes for a few hundred thousand instructions — so only code that
+    /// runs that much more is worth compiling: a loop is, a kernel's thousands of functions each
+    /// called a few hundred times are not (bench/InterpreterBench's kernel-shaped case ran 10x
+    /// slower compiled with a threshold of 40 or 200, as fast as the interpreter with 1000).
+    /// </summary>
+    public const int DefaultThreshold = 1000;
 
     /// <summary>Interpreted executions of a block before it is compiled; 0 compiles a block before its first run.</summary>
     public int Threshold { get; init; } = DefaultThreshold;
