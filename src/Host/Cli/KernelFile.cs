@@ -8,6 +8,9 @@ internal static class KernelFile
     /// <summary>The sample guest, relative to the repository root and to the host's output folder (the build copies it).</summary>
     public const string SampleGuestPath = "guest/prebuilt/kernel.elf";
 
+    /// <summary>The largest kernel that can fit in the most RAM a guest gets.</summary>
+    public const long MaxKernelBytes = (long)LaunchOptions.MaxMemoryMegabytes << 20;
+
     /// <returns>The image and where it came from, or one line saying what is wrong.</returns>
     public static (byte[] Image, string Path, string? Error) Read(string? kernelPath, IReadOnlyList<string> searchRoots)
     {
@@ -26,6 +29,18 @@ internal static class KernelFile
             return ([], path, $"kernel '{path}' not found");
         }
 
+        // A device (/dev/zero) or a FIFO reports no size and would be read for ever, or block:
+        // only a regular file of a plausible size is read.
+        long length = new FileInfo(path).Length;
+        if (length == 0)
+        {
+            return ([], path, $"kernel '{path}' is empty or not a regular file (a device or a pipe); give an i386 ELF kernel image");
+        }
+        if (length > MaxKernelBytes)
+        {
+            return ([], path, $"kernel '{path}' is {length} bytes; a kernel must fit in guest RAM (at most {MaxKernelBytes} bytes)");
+        }
+
         byte[] image;
         try
         {
@@ -35,9 +50,24 @@ internal static class KernelFile
         {
             return ([], path, $"cannot read kernel '{path}': {e.Message}");
         }
-        return image.Length == 0
-            ? ([], path, $"kernel '{path}' is empty")
-            : (image, path, null);
+        return (image, path, null);
+    }
+
+    /// <summary>
+    /// Checks <paramref name="image"/> as the launcher will load it into <paramref name="ramBytes"/>
+    /// of RAM, so a bad image is one line before anything starts.
+    /// </summary>
+    public static string? CheckImage(string path, ReadOnlySpan<byte> image, ulong ramBytes)
+    {
+        try
+        {
+            Cpu.Loader.Elf32Loader.Check(image, ramBytes);
+            return null;
+        }
+        catch (Cpu.Loader.GuestImageException e)
+        {
+            return $"kernel '{path}': {e.Message}";
+        }
     }
 
     private static string? LocateSampleGuest(IReadOnlyList<string> searchRoots)
