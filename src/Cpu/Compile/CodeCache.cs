@@ -111,7 +111,9 @@ internal sealed class CodeCache
     /// </summary>
     public bool IsRunnable(CompiledUnit unit, Block entry)
     {
-        if (!unit.Valid)
+        // A region uses its privilege's TLB: ring 3 never runs kernel-compiled code, which
+        // could hit translations checked only with the kernel's rights.
+        if (!unit.Valid || unit.UserMode != _cpu.UserMode)
         {
             return false;
         }
@@ -122,7 +124,7 @@ internal sealed class CodeCache
         uint entryPage = entry.LinearEip & 0xFFFFF000;
         foreach (var (linear, phys) in unit.Pages)
         {
-            if (linear != entryPage && (!_cpu.TryWalk(linear, false, out uint pa, out _) || (pa & 0xFFFFF000) != phys))
+            if (linear != entryPage && (!_cpu.TryWalk(linear, false, unit.UserMode, out uint pa, out _) || (pa & 0xFFFFF000) != phys))
             {
                 Invalidate(unit);
                 return false;
@@ -133,7 +135,7 @@ internal sealed class CodeCache
     }
 
     /// <summary>True when a chain may go straight into <paramref name="unit"/>: valid, and checked against the current mapping.</summary>
-    public bool IsLinkable(CompiledUnit unit) => unit.Valid && unit.MapEpoch == _cpu._mapEpoch;
+    public bool IsLinkable(CompiledUnit unit) => unit.Valid && unit.MapEpoch == _cpu._mapEpoch && unit.UserMode == _cpu.UserMode;
 
     /// <summary>A page holding compiled code was written: every region with code on it goes.</summary>
     public void InvalidatePage(uint pfn)

@@ -9,8 +9,9 @@ namespace LguestActors.Cpu.Compile;
 /// </summary>
 internal sealed class CompiledUnit
 {
-    public CompiledUnit(Func<int, int> code, Block root, Block[] blocks, uint[] exitTargets, KeyValuePair<uint, uint>[] pages, int mapEpoch)
+    public CompiledUnit(Func<int, int> code, Block root, Block[] blocks, uint[] exitTargets, KeyValuePair<uint, uint>[] pages, int mapEpoch, bool userMode)
     {
+        UserMode = userMode;
         Code = code;
         Root = root;
         Blocks = blocks;
@@ -39,6 +40,9 @@ internal sealed class CompiledUnit
 
     /// <summary>Linear page → physical page of the code it was compiled from.</summary>
     public KeyValuePair<uint, uint>[] Pages { get; }
+
+    /// <summary>Compiled for ring 3 (the user TLB) rather than the ring-1 kernel; it runs only at that privilege.</summary>
+    public bool UserMode { get; }
 
     /// <summary>The TLB epoch in which the page mapping was last checked.</summary>
     public int MapEpoch { get; set; }

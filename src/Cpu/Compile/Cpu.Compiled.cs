@@ -180,22 +180,28 @@ public sealed unsafe partial class Cpu
     }
 
     /// <summary>
-    /// The decoded block at linear <paramref name="eip"/> under the current mapping, if the
-    /// interpreter already has it, without walking the page tables or decoding. On a page of
-    /// <paramref name="pages"/> (linear → physical, known current) it is found by its physical
-    /// address; elsewhere only a block decoded since the last TLB flush will do.
+    /// The decoded block at linear <paramref name="eip"/> under the current mapping and
+    /// privilege, if the interpreter already has it, without walking the page tables or
+    /// decoding: one the run loop looked up since the last TLB flush, or one on a page of
+    /// <paramref name="pages"/> (linear → physical, known current), found by its physical address.
     /// </summary>
     internal Block? FindDecodedBlock(uint eip, IReadOnlyDictionary<uint, uint> pages)
     {
+        // In this privilege's linear-EIP table, checked in this TLB epoch: its translation (and a
+        // straddling block's second page) was walked with this privilege's rights since the last flush.
+        ref FastEntry e = ref _fast[(eip ^ (eip >> FastBits)) & FastMask];
+        if (e.Block is Block f && e.Epoch == _mapEpoch && f.LinearEip == eip && f.Valid)
+        {
+            return f;
+        }
         if (pages.TryGetValue(eip & 0xFFFFF000, out uint phys)
             && _blocks.TryGetValue(new BlockKey(phys | (eip & 0xFFF), eip), out Block? b) && b.Valid
-            && (b.SecondPagePhys == Block.OnePage || b.MapEpoch == _mapEpoch
+            && (b.SecondPagePhys == Block.OnePage
                 || pages.TryGetValue((eip & 0xFFFFF000) + 0x1000, out uint second) && second == b.SecondPagePhys))
         {
             return b;
         }
-        Block? f = _fast[(eip ^ (eip >> FastBits)) & FastMask];
-        return f is not null && f.LinearEip == eip && f.MapEpoch == _mapEpoch && f.Valid ? f : null;
+        return null;
     }
 
     private bool StopAfterCompiledExit(bool step)

@@ -26,11 +26,16 @@ public sealed unsafe partial class Cpu
     /// <summary>Adds the physical pages the write TLB holds (each written since the last flush) to <paramref name="pages"/>.</summary>
     internal void CollectWrittenPages(ISet<uint> pages)
     {
-        for (int i = 0; i < _wTlbArray.Length; i++)
+        // the kernel's and the user's write tables: entries [TlbSize, 2*TlbSize) and [3*TlbSize, 4*TlbSize)
+        for (int t = 1; t < 4; t += 2)
         {
-            if (_wTlbArray[i].Tag != 0)
+            TlbEntry* table = _tlb + t * TlbSize;
+            for (int i = 0; i < TlbSize; i++)
             {
-                pages.Add(_wTlbArray[i].Phys);
+                if (table[i].Tag != 0)
+                {
+                    pages.Add(table[i].Phys);
+                }
             }
         }
     }
@@ -42,7 +47,7 @@ public sealed unsafe partial class Cpu
         int got = 0;
         for (; got < bytes.Length; got++)
         {
-            if (!TryWalk(eip + (uint)got, false, out uint pa, out _) || pa >= MemSize)
+            if (!TryWalk(eip + (uint)got, false, UserMode, out uint pa, out _) || pa >= MemSize)
             {
                 break;
             }

@@ -50,7 +50,7 @@ public sealed unsafe partial class Cpu
             page = e->Phys;
             return true;
         }
-        if (!TryWalk(la, false, out uint pa, out uint error))
+        if (!TryWalk(la, false, UserMode, out uint pa, out uint error))
         {
             page = 0;
             RaiseCompiledPageFault(la, error);
@@ -65,7 +65,7 @@ public sealed unsafe partial class Cpu
 
     private bool TryWritePage(uint la, out uint page)
     {
-        if (!TryWalk(la, true, out uint pa, out uint error))
+        if (!TryWalk(la, true, UserMode, out uint pa, out uint error))
         {
             page = 0;
             RaiseCompiledPageFault(la, error);
@@ -89,7 +89,10 @@ public sealed unsafe partial class Cpu
         _jitTrapError = error;
     }
 
-    /// <summary>Pointers compiled code bakes in as constants (all pinned for the life of the Cpu).</summary>
+    /// <summary>
+    /// Pointers compiled code bakes in as constants (all pinned for the life of the Cpu); the
+    /// TLB pair is the current privilege's, so a region runs only at the privilege it was compiled at.
+    /// </summary>
     internal (nint Regs, nint SegBases, nint ReadTlb, nint WriteTlb, nint Mem) CompiledPointers =>
         ((nint)R, (nint)SegBase, (nint)_rTlb, (nint)_wTlb, (nint)Mem);
 

@@ -84,7 +84,7 @@ internal sealed unsafe partial class RegionCompiler
         var c = new RegionCompiler(cpu, region);
         var code = c.Emit();
         var pages = region.Pages.ToArray();
-        var unit = new CompiledUnit(code, region.Root.Block, region.Blocks.Select(b => b.Block).ToArray(), c._exitTargets.ToArray(), pages, cpu._mapEpoch);
+        var unit = new CompiledUnit(code, region.Root.Block, region.Blocks.Select(b => b.Block).ToArray(), c._exitTargets.ToArray(), pages, cpu._mapEpoch, cpu.UserMode);
         return new Result(unit, c._handlerCalls, c._il.ILOffset);
     }
 
