@@ -236,7 +236,7 @@ internal static class LguestHost
             // lguest.faults and lguest.devices.supervision apply to every VM (each its own injector).
             var (plan, supervision) = Experiments.HostFaults.Read(config!);
             IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, console, disks, extraKernels, tapBackends, env)
-                .Select(vm => vm with { Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision, Machine = settings.Machine }).ToList();
+                .Select(vm => vm with { Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision, Machine = settings.Machine with { Engine = options.Engine ?? settings.Engine } }).ToList();
             outcome = await RunVmAsync(Vms, config, env, stopRequested).ConfigureAwait(false);
         }
         catch (NetBackendException e)

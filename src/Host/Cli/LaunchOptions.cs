@@ -39,9 +39,10 @@ internal abstract record HostCommand
 /// <param name="ExtraVms">More VMs in the same process (<c>--vm</c> groups), or null for none.</param>
 /// <param name="BlockDevices">The first VM's <c>--block=FILE[,ro]</c> disks, in order (blk0, blk1...).</param>
 /// <param name="Simulation">Run on the simulation engine (<c>--simulate</c>, <c>--record</c>), or null for real time.</param>
+/// <param name="Engine">Every vCPU's engine (<c>--engine</c>), or null for lguest.vcpu.engine in config/akka.hocon.</param>
 internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, string CommandLine,
     NetAttachment? Net = null, Actors.Devices.Net.MacAddress? Mac = null, IReadOnlyList<ExtraVmOptions>? ExtraVms = null,
-    IReadOnlyList<BlockOption>? BlockDevices = null, SimulationOptions? Simulation = null)
+    IReadOnlyList<BlockOption>? BlockDevices = null, SimulationOptions? Simulation = null, Cpu.CpuEngine? Engine = null)
 {
     public const int MinMemoryMegabytes = 1;
 
@@ -74,6 +75,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         string? firstCmdline = null;
         List<ExtraVmOptions>? extra = null;
         var simulation = new SimulationFlags();
+        Cpu.CpuEngine? engine = null;
 
         for (int i = 0; i < args.Count; i++)
         {
@@ -99,6 +101,13 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                         break;
                     case var _ when SimulationFlags.Owns(arg):
                         error ??= simulation.Take(arg, args, ref i);
+                        break;
+                    case var _ when arg.StartsWith("--engine", StringComparison.Ordinal):
+                        engine = arg.StartsWith("--engine=", StringComparison.Ordinal) ? Actors.Launcher.MachineSettings.ParseEngine(arg["--engine=".Length..]) : null;
+                        if (engine is null)
+                        {
+                            error ??= $"{arg}: expected --engine=compiled or --engine=interpreter";
+                        }
                         break;
                     case "--block" or "--block=":
                         error ??= "option --block needs a file: --block=FILE or --block=FILE,ro";
@@ -183,7 +192,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
             return new HostCommand.UsageError($"--vm={twice.Key}: two VMs with the same name");
         }
         string? kernel = positional.Count > 1 ? positional[1] : null;
-        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options()));
+        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options(), engine));
     }
 
     /// <summary>The name of the VM the positional arguments describe (/user/vmm/vm-guest).</summary>

@@ -79,7 +79,7 @@ internal static class SimulatedHost
         var console = new SimulatedConsole(world, script, terminal);
         var (plan, supervision) = HostFaults.Read(config);
         var vms = VmConfigs(world, options, kernel, console, disks, extraKernels, env)
-            .Select(vm => vm with { Faults = new FaultInjector(plan, world.Clock), Supervision = supervision })
+            .Select(vm => vm with { Faults = new FaultInjector(plan, world.Clock), Supervision = supervision, Machine = vm.Machine with { Engine = options.Engine ?? Actors.Launcher.MachineSettings.FromConfig(config).Engine } })
             .ToList();
         var root = world.System.ActorOf(VmmRoot.Props(env.VmProps), VmmRoot.ActorName);
         foreach (var other in vms.Skip(1))
