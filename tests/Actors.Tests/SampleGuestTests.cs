@@ -32,7 +32,7 @@ public sealed class SampleGuestTests : TestKit
         var options = GuestSupervisorOptions.Default with
         {
             // a low threshold, so the self-tests surely run compiled code
-            Vcpu = VcpuOptions.Default with { CpuFactory = memory => cpu = new InterpreterCpu(memory, engine, new CompilerOptions { Threshold = 40 }) },
+            Vcpu = VcpuOptions.Default with { CpuFactory = memory => cpu = new InterpreterCpu(memory, engine, new CompilerOptions { Threshold = 400 }) },
         };
         Sys.ActorOf(GuestSupervisor.Props(Config("run=selftest", console), exits.Ref, options));
 

@@ -92,7 +92,7 @@ public sealed unsafe partial class Cpu
                 _jitInterpretNext = false;
                 unit = null;
             }
-            else if (unit is null && ++block.Heat > threshold)
+            else if (unit is null && (block.Heat += block.Count) > threshold)
             {
                 unit = jit.Compile(block);
             }

@@ -58,8 +58,7 @@ public sealed unsafe partial class Cpu
         }
         page = pa & 0xFFFFF000;
         CheckPhys(page, 4096);
-        e->Tag = tag;
-        e->Phys = page;
+        e->Fill(la, page, Mem);
         return true;
     }
 
@@ -76,8 +75,7 @@ public sealed unsafe partial class Cpu
         if (!Memory.IsCodePage(page >> 12))
         {
             TlbEntry* e = _wTlb + ((la >> 12) & TlbMask);
-            e->Tag = (la & 0xFFFFF000) | 1;
-            e->Phys = page;
+            e->Fill(la, page, Mem);
         }
         return true;
     }

@@ -5,7 +5,7 @@ namespace LguestActors.Cpu.Compile;
 
 // Registers, effective addresses, loads and stores. A load or store is the software TLB's fast
 // path inline — entry = TLB + page index, compare its tag with the page of the access's last
-// byte, add the entry's physical page and the offset to guest memory's base — and a way out of
+// byte, add the entry's addend (host page - linear page) to the linear address — and a way out of
 // the region on a miss (a page-crossing access always misses, as in the interpreter). The write
 // TLB never holds a page of decoded code, so a store that hits needs no self-modifying-code
 // check, and one into decoded code always misses and is done by the interpreter.
@@ -199,18 +199,16 @@ internal sealed unsafe partial class RegionCompiler
         St(_la);
     }
 
-    /// <summary>entry = tlb + page index; leaves nothing on the stack.</summary>
+    /// <summary>entry = tlb + page index (16-byte entries); leaves nothing on the stack.</summary>
     private void TlbEntry(nint tlb)
     {
         LdPtr(tlb);
         Ld(_la);
-        _il.Emit(OpCodes.Ldc_I4_S, (sbyte)12);
+        _il.Emit(OpCodes.Ldc_I4_8);
         _il.Emit(OpCodes.Shr_Un);
-        _il.Emit(OpCodes.Ldc_I4, Cpu.CompiledTlbMask);
+        _il.Emit(OpCodes.Ldc_I4, Cpu.CompiledTlbMask << 4);
         _il.Emit(OpCodes.And);
         _il.Emit(OpCodes.Conv_U);
-        _il.Emit(OpCodes.Ldc_I4_3);
-        _il.Emit(OpCodes.Shl);
         _il.Emit(OpCodes.Add);
         St(_entry);
     }
@@ -233,20 +231,17 @@ internal sealed unsafe partial class RegionCompiler
         _il.Emit(OpCodes.Bne_Un, miss);
     }
 
-    /// <summary>Pushes the host address: guest memory + entry's physical page + offset in page.</summary>
+    /// <summary>Pushes the host address: the entry's addend + the linear address.</summary>
     private void HostAddress()
     {
-        LdPtr(_mem);
         Ld(_entry);
-        _il.Emit(OpCodes.Ldc_I4_4);
+        _il.Emit(OpCodes.Ldc_I4_8);
         _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Ldind_U4);
+        _il.Emit(OpCodes.Ldind_I8);
         Ld(_la);
-        _il.Emit(OpCodes.Ldc_I4, 0xFFF);
-        _il.Emit(OpCodes.And);
+        _il.Emit(OpCodes.Conv_U8);
         _il.Emit(OpCodes.Add);
-        _il.Emit(OpCodes.Conv_U);
-        _il.Emit(OpCodes.Add);
+        _il.Emit(OpCodes.Conv_I);
     }
 
     /// <summary>Loads <paramref name="size"/> bytes at the address local into <paramref name="dst"/> (zero-extended); a TLB miss leaves the region.</summary>

@@ -103,7 +103,7 @@ internal sealed unsafe class Block
 
     internal Op[] Array => _ops;
 
-    /// <summary>Interpreted executions so far, counted by the compiled engine's run loop (Compile/).</summary>
+    /// <summary>Instructions the compiled engine's run loop has interpreted in this block so far (Compile/).</summary>
     internal int Heat;
 
     /// <summary>The compiled region this block is an entry of, once it is hot, and its entry number there.</summary>

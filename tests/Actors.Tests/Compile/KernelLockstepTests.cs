@@ -8,7 +8,7 @@ public sealed class KernelLockstepTests(ITestOutputHelper output)
 {
     [Theory]
     [InlineData(0)]
-    [InlineData(40)]
+    [InlineData(400)]
     public void The_sample_kernel_selftest_agrees_with_the_interpreter_at_every_exit_of_compiled_code(int threshold)
     {
         KernelMachine? compiled = null;

@@ -293,7 +293,7 @@ public sealed class CompiledEngineTests
     }
 
     [Fact]
-    public void A_block_is_compiled_only_after_the_threshold_of_interpreted_runs()
+    public void A_block_is_compiled_only_after_it_has_interpreted_the_threshold_of_instructions()
     {
         void Loop(Assembler a)
         {
@@ -304,12 +304,13 @@ public sealed class CompiledEngineTests
             a.jb(top);
             a.hlt();
         }
-        var below = CompiledGuest.Create(threshold: 10);
+        // The loop block is 3 instructions and runs 10 times: 30 instructions in all.
+        var below = CompiledGuest.Create(threshold: 30);
         below.LoadCode(Loop);
         below.RunToHalt();
-        Assert.Equal(0, below.Cpu.CompiledStats.Regions); // 10 runs of the loop block, all interpreted
+        Assert.Equal(0, below.Cpu.CompiledStats.Regions); // all 30 interpreted
 
-        var above = CompiledGuest.Create(threshold: 9);
+        var above = CompiledGuest.Create(threshold: 27); // compiled on its 10th run (27 -> 30)
         above.LoadCode(Loop);
         above.RunToHalt();
         Assert.Equal(1, above.Cpu.CompiledStats.Regions);
