@@ -25,6 +25,9 @@ public sealed record VmConfig(
     /// <summary>Restart budget and watchdog for this VM's devices (config: lguest.devices.supervision).</summary>
     public DeviceSupervision Supervision { get; init; } = DeviceSupervision.Default;
 
+    /// <summary>When set, the launcher marks the end of each boot phase in it (the host's <c>--timings</c>).</summary>
+    public BootTimeline? Timeline { get; init; }
+
     /// <summary>The vCPU's slice and dispatcher and the virtqueue size (config: lguest.vcpu, lguest.virtio).</summary>
     public MachineSettings Machine { get; init; } = MachineSettings.Default;
 }

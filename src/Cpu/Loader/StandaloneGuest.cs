@@ -111,10 +111,15 @@ public static class StandaloneGuest
             byte[] copy = image.ToArray();
             var checker = new LockstepChecker(engine => new StandaloneMachine(Boot(copy, options, engine), options), options.Compiler);
             var run = checker.Run();
-            var result = ((StandaloneMachine)run.Compiled).Result!;
-            return result with { CheckedSteps = run.Steps };
+            using (run.Compiled.Cpu.Memory)
+            using (run.Reference.Cpu.Memory)
+            {
+                var result = ((StandaloneMachine)run.Compiled).Result!;
+                return result with { CheckedSteps = run.Steps };
+            }
         }
         var machine = new StandaloneMachine(Boot(image, options, options.Engine), options);
+        using var memory = machine.Cpu.Memory;
         GuestMachine.RunToEnd(machine);
         return machine.Result!;
     }
