@@ -137,6 +137,12 @@ public sealed unsafe partial class Cpu
     }
 
     // Region after linked region while each exit leads to compiled code; true when Run must stop.
+    // The chain point checks what the interpreter checks between blocks: the budget (each
+    // region also checks it at every block, so backward edges too) and written code. IRQs need
+    // no check here: the vCPU delivers them between Run slices (lguest did it before each run of
+    // the guest), and the slice ends exactly at its budget on either engine — an IRQ raised
+    // during a slice waits for its end, compiled or not, so its delivery point (retired count)
+    // does not depend on the engine.
     private bool RunUnits(CompiledUnit unit, int entry, ulong limit, ref CompiledUnit? from, ref int fromExit)
     {
         GuestMemory memory = Memory;
