@@ -158,7 +158,7 @@ static int sync_request(uint32_t type, uint64_t sector, uint32_t len, int device
 }
 
 /* The test pattern: a pure function of (seed, sector, byte offset), one 32-bit word at a time.
- * The host test computes the same (tests/.../BlockPattern). */
+ * The host test computes the same (tests/Actors.Tests/Block/BlockPattern.cs). */
 static inline uint32_t pattern_word(uint32_t seed, uint32_t sector, uint32_t offset)
 {
     uint32_t x = seed * 0x9E3779B1u ^ sector * 0x85EBCA77u ^ offset * 0xC2B2AE3Du;
