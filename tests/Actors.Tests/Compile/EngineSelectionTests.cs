@@ -8,7 +8,11 @@ using LguestActors.Testing;
 
 namespace LguestActors.Actors.Tests.Compile;
 
-/// <summary>A VM's MachineSettings.Engine (lguest.vcpu.engine) is the engine its real vCPU runs on.</summary>
+/// <summary>
+/// A VM's MachineSettings.Engine (lguest.vcpu.engine, --engine) is the engine its real vCPU runs
+/// on: after a second of guest work (the shell's spin) the compiled engine has compiled regions,
+/// the interpreter none.
+/// </summary>
 public sealed class EngineSelectionTests : TestKit
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
@@ -26,12 +30,22 @@ public sealed class EngineSelectionTests : TestKit
         var vm = VmLauncher.Launch(Sys, config);
 
         await console.WaitForOutputAsync("lguest> ", Timeout);
+        console.Type("spin 1\r");
+        await console.WaitForOutputAsync("clock events); host clock", Timeout);
         var vcpu = await Sys.ActorSelection("/user/vm-engine/vcpu").ResolveOne(Timeout);
         var status = await vcpu.Ask<VcpuStatus>(GetVcpuStatus.Instance, Timeout);
 
         Assert.Equal(engine, status.Engine);
         Assert.NotNull(status.Compiled);
         Assert.Equal(0, status.Compiled!.Failures);
+        if (engine == CpuEngine.Compiled)
+        {
+            Assert.True(status.Compiled.Regions > 0 && status.Compiled.BlocksCompiled > 0, $"nothing was compiled: {status.Compiled}");
+        }
+        else
+        {
+            Assert.Equal(CompiledCodeStats.None, status.Compiled);
+        }
         console.Type("poweroff\r");
         await vm.Exited.WaitAsync(Timeout);
     }
