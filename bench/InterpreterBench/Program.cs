@@ -19,6 +19,7 @@ namespace LguestActors.Bench;
 ///   dotnet run --project bench/InterpreterBench -c Release -- --scale 20     a quick run
 ///   dotnet run --project bench/InterpreterBench -c Release -- --only kernel  the kernel-shaped case alone
 ///   ... -- --engines compiled                                                one engine (interpreter, compiled, or both)
+///   ... -- --techniques                                                      also the compiled engine with each technique off
 /// </summary>
 internal static partial class Program
 {
@@ -43,6 +44,7 @@ internal static partial class Program
         int kernelRepeats = 2;
         CpuEngine[] engines = [CpuEngine.Interpreter, CpuEngine.Compiled];
         var compiler = new CompilerOptions();
+        bool techniques = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -65,6 +67,9 @@ internal static partial class Program
                 case "--kernel-repeats" when i + 1 < args.Length:
                     kernelRepeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
+                case "--techniques":
+                    techniques = true;
+                    break;
                 case "--threshold" when i + 1 < args.Length:
                     compiler = compiler with { Threshold = int.Parse(args[++i], CultureInfo.InvariantCulture) };
                     break;
@@ -73,14 +78,21 @@ internal static partial class Program
                     engines = which == "both" ? [CpuEngine.Interpreter, CpuEngine.Compiled] : [Enum.Parse<CpuEngine>(which, ignoreCase: true)];
                     break;
                 default:
-                    Console.Error.WriteLine("usage: InterpreterBench [--scale N] [--native-runs N] [--only integer|kernel] [--engines interpreter|compiled|both] [--threshold N] [--kernel-functions N] [--kernel-rounds N] [--kernel-repeats N]");
+                    Console.Error.WriteLine("usage: InterpreterBench [--scale N] [--native-runs N] [--only integer|kernel] [--engines interpreter|compiled|both] [--threshold N] [--techniques] [--kernel-functions N] [--kernel-rounds N] [--kernel-repeats N]");
                     return 2;
             }
         }
 
         Console.WriteLine($"machine:        {CpuModel()}, {Environment.ProcessorCount} logical CPUs, {RuntimeInformation.OSDescription}");
         Console.WriteLine($"runtime:        .NET {Environment.Version}, {RuntimeInformation.ProcessArchitecture}");
-        int status = only == "kernel" ? 0 : IntegerBench(root, scale, fullScale, nativeRuns, engines, compiler);
+        var variants = engines.Select(e => (e.ToString(), e, compiler)).ToList();
+        if (techniques && engines.Contains(CpuEngine.Compiled))
+        {
+            // Each technique switched off alone, in the same run: what it gives is the difference.
+            variants.Add(("no chaining", CpuEngine.Compiled, compiler with { ChainRegions = false }));
+            variants.Add(("all flags", CpuEngine.Compiled, compiler with { FlagLiveness = false }));
+        }
+        int status = only == "kernel" ? 0 : IntegerBench(root, scale, fullScale, nativeRuns, variants);
         if (status == 0 && only != "integer")
         {
             foreach (CpuEngine engine in engines)
@@ -113,8 +125,9 @@ internal static partial class Program
         Console.WriteLine($"high/identity:  {best[1] / best[0]:F2}");
     }
 
-    private static int IntegerBench(string root, uint scale, uint fullScale, int nativeRuns, CpuEngine[] engines, CompilerOptions compiler)
+    private static int IntegerBench(string root, uint scale, uint fullScale, int nativeRuns, List<(string Name, CpuEngine Engine, CompilerOptions Compiler)> variants)
     {
+        CompilerOptions compiler = variants[0].Compiler;
         string benchSource = Path.Combine(root, "guest", "bench");
         Console.WriteLine($"compiler:       threshold {compiler.Threshold}, regions of at most {compiler.MaxRegionBlocks} blocks / {compiler.MaxRegionInstructions} instructions");
         Console.WriteLine($"work size:      scale {scale}{(scale == fullScale ? " (full)" : $" (full is {fullScale}: not the reported figure)")}");
@@ -138,24 +151,24 @@ internal static partial class Program
         // 2. Each engine: the prebuilt i386 image, work size passed on the kernel command line.
         byte[] image = File.ReadAllBytes(Path.Combine(root, "guest", "prebuilt", "bench.elf"));
         var rows = new List<string>();
-        foreach (CpuEngine engine in engines)
+        foreach ((string name, CpuEngine engine, CompilerOptions variant) in variants)
         {
-            var options = new StandaloneOptions { CommandLine = $"scale={scale}", InstructionLimit = long.MaxValue, Slice = 1_000_000, Engine = engine, Compiler = compiler };
+            var options = new StandaloneOptions { CommandLine = $"scale={scale}", InstructionLimit = long.MaxValue, Slice = 1_000_000, Engine = engine, Compiler = variant };
             var clock = Stopwatch.StartNew();
             var result = StandaloneGuest.Run(image, options);
             clock.Stop();
             if (result.Outcome != StandaloneOutcome.Shutdown)
             {
-                Console.Error.WriteLine($"{engine} run failed: {result}");
+                Console.Error.WriteLine($"{name} run failed: {result}");
                 return 1;
             }
 
             string guestChecksum = ChecksumLine().Match(result.ConsoleText).Groups[2].Value;
             double seconds = clock.Elapsed.TotalSeconds;
-            Console.WriteLine($"{engine,-12}    {seconds:F3} s, {result.Retired:N0} guest instructions, checksum {guestChecksum}");
+            Console.WriteLine($"{name,-12}    {seconds:F3} s, {result.Retired:N0} guest instructions, checksum {guestChecksum}");
             if (guestChecksum.Length == 0 || guestChecksum != nativeChecksum)
             {
-                Console.Error.WriteLine($"CHECKSUM MISMATCH: native {nativeChecksum}, {engine} '{guestChecksum}'");
+                Console.Error.WriteLine($"CHECKSUM MISMATCH: native {nativeChecksum}, {name} '{guestChecksum}'");
                 return 1;
             }
 
@@ -164,7 +177,7 @@ internal static partial class Program
                 ? $"{c.Regions,7} {c.BlocksCompiled,7} {c.InstructionsCompiled,7} {c.CompileTime.TotalSeconds,9:F3} {c.JitTime.TotalSeconds,7:F3} {c.CompileTime.TotalSeconds / seconds * 100,8:F2}% " +
                   $"{(c.Regions == 0 ? 0 : c.CompileTime.TotalMilliseconds / c.Regions),9:F2} {c.MaxCompileTime.TotalMilliseconds,9:F1} {100.0 * c.Interpreted / result.Retired,9:F3}%"
                 : "";
-            rows.Add($"{engine,-12} {seconds,9:F3} {result.Retired / seconds / 1e6,9:F1} {nativeSeconds / seconds,9:F4} {compiled}");
+            rows.Add($"{name,-12} {seconds,9:F3} {result.Retired / seconds / 1e6,9:F1} {nativeSeconds / seconds,9:F4} {compiled}");
         }
 
         Console.WriteLine();

@@ -99,7 +99,10 @@ public sealed unsafe partial class Cpu
             // A member that is not an entry (landed on mid-loop) runs interpreted, uncounted, up to the next entry.
             if (unit is not null && block.UnitEntry >= 0 && remaining >= (ulong)block.Count && jit.IsRunnable(unit, block))
             {
-                from?.Link(fromExit, unit, block.UnitEntry, block);
+                if (jit.Options.ChainRegions)
+                {
+                    from?.Link(fromExit, unit, block.UnitEntry, block);
+                }
                 if (RunUnits(unit, block.UnitEntry, limit, ref from, ref fromExit))
                 {
                     return;

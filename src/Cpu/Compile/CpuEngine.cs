@@ -42,6 +42,19 @@ public sealed record CompilerOptions
     public int MaxRegionPages { get; init; } = 4;
 
     /// <summary>
+    /// Direct exits to compiled code go straight to it (regions linked at chain points); false
+    /// returns to the run loop at every exit. A technique switch for bench/InterpreterBench's
+    /// before/after (docs/PERFORMANCE.md); the guest sees no difference.
+    /// </summary>
+    public bool ChainRegions { get; init; } = true;
+
+    /// <summary>
+    /// A flag result is stored only where something may read it; false stores every one. A
+    /// technique switch for the benchmark's before/after, as <see cref="ChainRegions"/>.
+    /// </summary>
+    public bool FlagLiveness { get; init; } = true;
+
+    /// <summary>
     /// Test mode for the lockstep checker: <see cref="Cpu.Run"/> returns after every exit of compiled
     /// code (with <see cref="ExitReason.BudgetSpent"/> when nothing else stopped it).
     /// </summary>

@@ -76,6 +76,14 @@ internal static unsafe class FlagAnalysis
         return live;
     }
 
+    /// <summary>Every flag live after every op (<see cref="CompilerOptions.FlagLiveness"/> off: each flag result is stored).</summary>
+    public static uint[] AllLive(int count)
+    {
+        var live = new uint[count];
+        Array.Fill(live, Classifier.AllFlags);
+        return live;
+    }
+
     /// <summary>The flag state after <paramref name="op"/>, given the one before.</summary>
     public static FlagState After(FlagState before, Op* op, in OpPlan plan)
     {

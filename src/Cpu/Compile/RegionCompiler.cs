@@ -48,6 +48,7 @@ internal sealed unsafe partial class RegionCompiler
     private int _k;
     private Op* _op;
     private uint[] _liveAfter = [];
+    private readonly bool _flagLiveness;
     private FlagState _flags;
     private FlagState _flagsAfter;
 
@@ -74,6 +75,7 @@ internal sealed unsafe partial class RegionCompiler
         _commonExit = _il.DefineLabel();
         _writtenRegs = WrittenRegisters();
         _trace = cpu.CompilerOptions.Trace;
+        _flagLiveness = cpu.CompilerOptions.FlagLiveness;
     }
 
     /// <summary>A compiled region and what went into it.</summary>
@@ -167,7 +169,7 @@ internal sealed unsafe partial class RegionCompiler
         });
 
         OpPlan[] plans = _plans[b.Index];
-        _liveAfter = FlagAnalysis.LiveAfter(b, plans);
+        _liveAfter = _flagLiveness ? FlagAnalysis.LiveAfter(b, plans) : FlagAnalysis.AllLive(b.Count);
         _flags = entry;
         for (int k = 0; k < b.Count; k++)
         {

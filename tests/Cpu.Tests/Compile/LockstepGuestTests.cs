@@ -33,6 +33,24 @@ public sealed class LockstepGuestTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void The_selfcheck_guest_agrees_with_the_interpreter_with_a_technique_switched_off(bool chain, bool liveness)
+    {
+        var result = StandaloneGuest.Run(Prebuilt("selfcheck-O2.elf"), new StandaloneOptions
+        {
+            InstructionLimit = 500_000_000,
+            Lockstep = true,
+            Compiler = new CompilerOptions { Threshold = 0, ChainRegions = chain, FlagLiveness = liveness },
+        });
+
+        Assert.True(result.Outcome == StandaloneOutcome.Shutdown, result.ToString());
+        Assert.StartsWith("selfcheck: PASS", result.ShutdownReason, StringComparison.Ordinal);
+        Assert.True(result.CheckedSteps > 1000, $"only {result.CheckedSteps} exits of compiled code were compared");
+        Assert.Equal(0, result.Compiled.Failures);
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(CompilerOptions.DefaultThreshold)]
     public void The_bench_guest_at_a_small_scale_agrees_with_the_interpreter(int threshold)
