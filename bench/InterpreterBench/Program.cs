@@ -20,6 +20,9 @@ namespace LguestActors.Bench;
 ///   dotnet run --project bench/InterpreterBench -c Release -- --only kernel  the kernel-shaped case alone
 ///   ... -- --engines compiled                                                one engine (interpreter, compiled, or both)
 ///   ... -- --techniques                                                      also the compiled engine with each technique off
+///   ... -- --rounds 2                                                        every engine (variant) that many times, alternating
+/// Wall and process CPU time are both reported: on a shared machine the CPU seconds (this
+/// process's, the native child's) carry the comparison when neighbours take the cores.
 /// </summary>
 internal static partial class Program
 {
@@ -45,6 +48,7 @@ internal static partial class Program
         CpuEngine[] engines = [CpuEngine.Interpreter, CpuEngine.Compiled];
         var compiler = new CompilerOptions();
         bool techniques = false;
+        int rounds = 1;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -67,6 +71,9 @@ internal static partial class Program
                 case "--kernel-repeats" when i + 1 < args.Length:
                     kernelRepeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
+                case "--rounds" when i + 1 < args.Length:
+                    rounds = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
                 case "--techniques":
                     techniques = true;
                     break;
@@ -78,7 +85,7 @@ internal static partial class Program
                     engines = which == "both" ? [CpuEngine.Interpreter, CpuEngine.Compiled] : [Enum.Parse<CpuEngine>(which, ignoreCase: true)];
                     break;
                 default:
-                    Console.Error.WriteLine("usage: InterpreterBench [--scale N] [--native-runs N] [--only integer|kernel] [--engines interpreter|compiled|both] [--threshold N] [--techniques] [--kernel-functions N] [--kernel-rounds N] [--kernel-repeats N]");
+                    Console.Error.WriteLine("usage: InterpreterBench [--scale N] [--native-runs N] [--only integer|kernel] [--engines interpreter|compiled|both] [--threshold N] [--techniques] [--rounds N] [--kernel-functions N] [--kernel-rounds N] [--kernel-repeats N]");
                     return 2;
             }
         }
@@ -92,7 +99,8 @@ internal static partial class Program
             variants.Add(("no chaining", CpuEngine.Compiled, compiler with { ChainRegions = false }));
             variants.Add(("all flags", CpuEngine.Compiled, compiler with { FlagLiveness = false }));
         }
-        int status = only == "kernel" ? 0 : IntegerBench(root, scale, fullScale, nativeRuns, variants);
+        var alternated = Enumerable.Range(0, Math.Max(1, rounds)).SelectMany(_ => variants).ToList();
+        int status = only == "kernel" ? 0 : IntegerBench(root, scale, fullScale, nativeRuns, alternated);
         if (status == 0 && only != "integer")
         {
             foreach (CpuEngine engine in engines)
@@ -138,15 +146,17 @@ internal static partial class Program
         string native = Path.Combine(outDir, "bench-native");
         Run("gcc", $"-O2 -std=gnu11 -o {native} {Path.Combine(benchSource, "bench.c")} {Path.Combine(benchSource, "native_main.c")}");
         double nativeSeconds = double.MaxValue;
+        double nativeCpu = double.MaxValue;
         string nativeChecksum = "";
         for (int i = 0; i < nativeRuns; i++)
         {
-            string text = Run(native, scale.ToString(CultureInfo.InvariantCulture));
+            (string text, TimeSpan cpu) = RunTimed(native, scale.ToString(CultureInfo.InvariantCulture));
             nativeChecksum = ChecksumLine().Match(text).Groups[2].Value;
             nativeSeconds = Math.Min(nativeSeconds, double.Parse(NativeSeconds().Match(text).Groups[1].Value, CultureInfo.InvariantCulture));
+            nativeCpu = Math.Min(nativeCpu, cpu.TotalSeconds);
         }
 
-        Console.WriteLine($"native:         {nativeSeconds:F3} s (best of {nativeRuns}), checksum {nativeChecksum}");
+        Console.WriteLine($"native:         {nativeSeconds:F3} s (best of {nativeRuns}; process CPU {nativeCpu:F3} s), checksum {nativeChecksum}");
 
         // 2. Each engine: the prebuilt i386 image, work size passed on the kernel command line.
         byte[] image = File.ReadAllBytes(Path.Combine(root, "guest", "prebuilt", "bench.elf"));
@@ -154,9 +164,11 @@ internal static partial class Program
         foreach ((string name, CpuEngine engine, CompilerOptions variant) in variants)
         {
             var options = new StandaloneOptions { CommandLine = $"scale={scale}", InstructionLimit = long.MaxValue, Slice = 1_000_000, Engine = engine, Compiler = variant };
+            TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             var result = StandaloneGuest.Run(image, options);
             clock.Stop();
+            double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
             if (result.Outcome != StandaloneOutcome.Shutdown)
             {
                 Console.Error.WriteLine($"{name} run failed: {result}");
@@ -177,12 +189,12 @@ internal static partial class Program
                 ? $"{c.Regions,7} {c.BlocksCompiled,7} {c.InstructionsCompiled,7} {c.CompileTime.TotalSeconds,9:F3} {c.JitTime.TotalSeconds,7:F3} {c.CompileTime.TotalSeconds / seconds * 100,8:F2}% " +
                   $"{(c.Regions == 0 ? 0 : c.CompileTime.TotalMilliseconds / c.Regions),9:F2} {c.MaxCompileTime.TotalMilliseconds,9:F1} {100.0 * c.Interpreted / result.Retired,9:F3}%"
                 : "";
-            rows.Add($"{name,-12} {seconds,9:F3} {result.Retired / seconds / 1e6,9:F1} {nativeSeconds / seconds,9:F4} {compiled}");
+            rows.Add($"{name,-12} {seconds,9:F3} {result.Retired / seconds / 1e6,9:F1} {nativeSeconds / seconds,9:F4} {cpuSeconds,9:F3} {result.Retired / cpuSeconds / 1e6,9:F1} {nativeCpu / cpuSeconds,9:F4} {compiled}");
         }
 
         Console.WriteLine();
-        Console.WriteLine($"{"engine",-12} {"seconds",9} {"MIPS",9} {"ratio",9} {"regions",7} {"blocks",7} {"instrs",7} {"compile s",9} {"JIT s",7} {"of run",9} {"ms/region",9} {"max ms",9} {"interp'd",10}");
-        Console.WriteLine($"{"native",-12} {nativeSeconds,9:F3} {"",9} {1.0,9:F4}");
+        Console.WriteLine($"{"engine",-12} {"seconds",9} {"MIPS",9} {"ratio",9} {"CPU s",9} {"MIPS/CPU",9} {"ratio/CPU",9} {"regions",7} {"blocks",7} {"instrs",7} {"compile s",9} {"JIT s",7} {"of run",9} {"ms/region",9} {"max ms",9} {"interp'd",10}");
+        Console.WriteLine($"{"native",-12} {nativeSeconds,9:F3} {"",9} {1.0,9:F4} {nativeCpu,9:F3} {"",9} {1.0,9:F4}");
         foreach (string row in rows)
         {
             Console.WriteLine(row);
@@ -192,9 +204,13 @@ internal static partial class Program
         return 0;
     }
 
-    private static string Run(string file, string arguments)
+    private static string Run(string file, string arguments) => RunTimed(file, arguments).Output;
+
+    /// <summary>Runs <paramref name="file"/> to its end: its output and the CPU time it used.</summary>
+    private static (string Output, TimeSpan Cpu) RunTimed(string file, string arguments)
     {
         var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        TimeSpan childrenBefore = ChildrenCpu();
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
         var stderr = process.StandardError.ReadToEndAsync();
         string stdout = process.StandardOutput.ReadToEnd();
@@ -204,8 +220,28 @@ internal static partial class Program
             throw new InvalidOperationException($"{file} {arguments} exited {process.ExitCode}: {stdout}{stderr.Result}");
         }
 
-        return stdout;
+        // The child is reaped: its CPU time is in this process's RUSAGE_CHILDREN.
+        return (stdout, ChildrenCpu() - childrenBefore);
     }
+
+    /// <summary>User + system CPU time of this process's reaped children (getrusage RUSAGE_CHILDREN; zero where there is none).</summary>
+    private static TimeSpan ChildrenCpu()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return TimeSpan.Zero;
+        }
+        var usage = new long[18]; // struct rusage on 64-bit Linux: two timevals, then 14 longs
+        if (GetRusage(-1, usage) != 0)
+        {
+            return TimeSpan.Zero;
+        }
+        long micros = usage[0] * 1_000_000 + usage[1] + usage[2] * 1_000_000 + usage[3];
+        return TimeSpan.FromMicroseconds(micros);
+    }
+
+    [DllImport("libc", EntryPoint = "getrusage")]
+    private static extern int GetRusage(int who, [Out] long[] usage);
 
     private static string CpuModel()
     {
