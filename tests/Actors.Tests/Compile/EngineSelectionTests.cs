@@ -13,8 +13,10 @@ namespace LguestActors.Actors.Tests.Compile;
 /// on: after a second of guest work (the shell's spin) the compiled engine has compiled regions,
 /// the interpreter none.
 /// </summary>
-public sealed class EngineSelectionTests : TestKit
+public sealed class EngineSelectionTests(Xunit.Abstractions.ITestOutputHelper output) : TestKit
 {
+    private readonly Xunit.Abstractions.ITestOutputHelper _output = output;
+
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     [Theory]
@@ -35,6 +37,7 @@ public sealed class EngineSelectionTests : TestKit
         var vcpu = await Sys.ActorSelection("/user/vm-engine/vcpu").ResolveOne(Timeout);
         var status = await vcpu.Ask<VcpuStatus>(GetVcpuStatus.Instance, Timeout);
 
+        _output.WriteLine($"{engine}: {status.Compiled}");
         Assert.Equal(engine, status.Engine);
         Assert.NotNull(status.Compiled);
         Assert.Equal(0, status.Compiled!.Failures);
