@@ -52,7 +52,14 @@ public sealed unsafe partial class Cpu
         {
             try
             {
-                RunBlocks(limit);
+                if (_jit is null)
+                {
+                    RunBlocks(limit);
+                }
+                else
+                {
+                    RunCompiled(limit);
+                }
             }
             catch (GuestTrap trap)
             {
@@ -250,6 +257,7 @@ public sealed unsafe partial class Cpu
         _seenCodeEpoch = Memory.CodeEpoch;
         while (Memory.TryDequeueDirtyCodePage(out uint pfn))
         {
+            _jit?.InvalidatePage(pfn);
             if (_blocksByPage.Remove(pfn, out List<Block>? list))
             {
                 foreach (Block b in list)

@@ -271,7 +271,7 @@ internal static partial class LguestHost
             IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, firstConsole, disks, extraKernels, tapBackends, env)
                 .Select((vm, i) => vm with
                 {
-                    Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision, Machine = settings.Machine, Timeline = i == 0 ? timeline : null,
+                    Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision, Machine = settings.Machine with { Engine = options.Engine ?? settings.Engine }, Timeline = i == 0 ? timeline : null,
                 }).ToList();
             outcome = await RunVmAsync(Vms, config, env, stopRequested, await hostBuilder.ConfigureAwait(false), timeline).ConfigureAwait(false);
         }

@@ -48,7 +48,7 @@ public sealed partial class GuestSupervisor
     {
         var pending = new PendingIrqs();
         var machine = _config.Machine;
-        var props = VcpuActor.Props(pending, _options.Vcpu with { SliceBudget = machine.SliceInstructions });
+        var props = VcpuActor.Props(pending, _options.Vcpu with { SliceBudget = machine.SliceInstructions, Engine = machine.Engine });
         _vcpu = Context.ActorOf(machine.VcpuDispatcher is { } dispatcher ? props.WithDispatcher(dispatcher) : props, "vcpu");
         Context.Watch(_vcpu); // without its vCPU the VM is over
         _interrupts = Context.ActorOf(InterruptController.Props(pending, _vcpu), "irq");

@@ -38,15 +38,22 @@ public interface IGuestCpu
     IrqDelivery TryDeliverIrq(int irq);
 }
 
-/// <summary>The interpreter itself, as the vCPU actor sees it.</summary>
+/// <summary>The real vCPU (<see cref="Interpreter"/>, on either of its engines), as the vCPU actor sees it.</summary>
 public sealed class InterpreterCpu : IGuestCpu
 {
     private readonly Interpreter _cpu;
 
-    public InterpreterCpu(GuestMemory memory)
+    /// <param name="engine">Interpreted, or hot code compiled to IL; the guest sees no difference.</param>
+    /// <param name="compiler">The compiled engine's options (null: its defaults).</param>
+    public InterpreterCpu(GuestMemory memory, CpuEngine engine = CpuEngine.Interpreter, CompilerOptions? compiler = null)
     {
-        _cpu = new Interpreter(memory);
+        _cpu = new Interpreter(memory) { CompilerOptions = compiler ?? new CompilerOptions(), Engine = engine };
     }
+
+    public CpuEngine Engine => _cpu.Engine;
+
+    /// <summary>What the compiled engine has done (regions, compile time); all zero under the interpreter.</summary>
+    public CompiledCodeStats CompiledStats => _cpu.CompiledStats;
 
     public GuestMemory Memory => _cpu.Memory;
 

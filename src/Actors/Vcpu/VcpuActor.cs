@@ -74,7 +74,11 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
             }
         });
         Receive<Initialize>(OnInitialize);
-        Receive<GetVcpuStatus>(_ => Sender.Tell(new VcpuStatus(_running, _halted, _parked, _servingNotify, _slices)));
+        Receive<GetVcpuStatus>(_ => Sender.Tell(new VcpuStatus(_running, _halted, _parked, _servingNotify, _slices)
+        {
+            Engine = (_cpu as InterpreterCpu)?.Engine,
+            Compiled = (_cpu as InterpreterCpu)?.CompiledStats,
+        }));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -91,7 +95,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
         }
         // LHREQ_INITIALIZE: start at the kernel entry with ESI = 0 (the zero page), interrupts
         // on in EFLAGS (lguest keeps the real IF in lguest_data), paging on the launcher's pgdir.
-        var cpu = _options.CpuFactory(init.Memory);
+        var cpu = _options.CpuFactory?.Invoke(init.Memory) ?? new InterpreterCpu(init.Memory, _options.Engine);
         cpu.Eip = init.Start;
         cpu.Esi = 0;
         cpu.Eflags = 0x202;

@@ -41,10 +41,11 @@ internal abstract record HostCommand
 /// <param name="Simulation">Run on the simulation engine (<c>--simulate</c>, <c>--record</c>), or null for real time.</param>
 /// <param name="FirstName">The first VM's name: <c>guest</c>, or <c>guest-1</c> when <c>--fleet</c> copies it.</param>
 /// <param name="Timings">--timings: report where the start-up time went, on stderr at exit.</param>
+/// <param name="Engine">Every vCPU's engine (<c>--engine</c>), or null for lguest.vcpu.engine in config/akka.hocon.</param>
 internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, string CommandLine,
     NetAttachment? Net = null, Actors.Devices.Net.MacAddress? Mac = null, IReadOnlyList<ExtraVmOptions>? ExtraVms = null,
     IReadOnlyList<BlockOption>? BlockDevices = null, SimulationOptions? Simulation = null, string FirstName = LaunchOptions.FirstVmName,
-    bool Timings = false)
+    bool Timings = false, Cpu.CpuEngine? Engine = null)
 {
     public const int MinMemoryMegabytes = 1;
 
@@ -78,6 +79,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         string? firstCmdline = null;
         List<ExtraVmOptions>? extra = null;
         var simulation = new SimulationFlags();
+        Cpu.CpuEngine? engine = null;
 
         for (int i = 0; i < args.Count; i++)
         {
@@ -112,6 +114,13 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                         break;
                     case var _ when SimulationFlags.Owns(arg):
                         error ??= simulation.Take(arg, args, ref i);
+                        break;
+                    case var _ when arg.StartsWith("--engine", StringComparison.Ordinal):
+                        engine = arg.StartsWith("--engine=", StringComparison.Ordinal) ? Actors.Launcher.MachineSettings.ParseEngine(arg["--engine=".Length..]) : null;
+                        if (engine is null)
+                        {
+                            error ??= $"{arg}: expected --engine=compiled or --engine=interpreter";
+                        }
                         break;
                     case "--block" or "--block=":
                         error ??= "option --block needs a file: --block=FILE or --block=FILE,ro";
@@ -201,7 +210,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         {
             return new HostCommand.UsageError($"--vm={twice.Key}: two VMs with the same name");
         }
-        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options(), firstName, timings));
+        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options(), firstName, timings, engine));
     }
 
     /// <summary>The name of the VM the positional arguments describe (/user/vmm/vm-guest).</summary>

@@ -33,6 +33,10 @@ internal static class Usage
                          the net device's MAC (default: 52:54:00 + a hash of the VM name)
               --cmdline=TEXT
                          kernel command line (for the first VM, same as after --)
+              --engine=compiled|interpreter
+                         how every vCPU runs guest code: hot code compiled to .NET IL
+                         (the default) or all of it interpreted; overrides
+                         lguest.vcpu.engine in config/akka.hocon
               --vm=NAME:MEM[:KERNEL]
                          boot another VM in the same process; the --net, --mac and
                          --cmdline after it are its own (disks only on the first VM).

@@ -14,11 +14,13 @@ internal sealed record LguestSettings(
     string VcpuDispatcher,
     int RingSize,
     string DeviceIoDispatcher,
-    ConsoleEscape ConsoleEscape)
+    ConsoleEscape ConsoleEscape,
+    Cpu.CpuEngine Engine = Cpu.CpuEngine.Compiled)
 {
     public const string SliceInstructionsPath = MachineSettings.SliceInstructionsPath;
     public const string VcpuDispatcherPath = MachineSettings.VcpuDispatcherPath;
     public const string RingSizePath = MachineSettings.RingSizePath;
+    public const string EnginePath = MachineSettings.EnginePath;
     public const string DeviceIoDispatcherPath = "lguest.devices.io-dispatcher";
     public const string EscapeKeyPath = "lguest.console.escape-key";
     public const string EscapeCountPath = "lguest.console.escape-count";
@@ -27,7 +29,7 @@ internal sealed record LguestSettings(
     /// <summary>Every key this class reads.</summary>
     public static readonly IReadOnlyList<string> Paths =
     [
-        SliceInstructionsPath, VcpuDispatcherPath, RingSizePath, DeviceIoDispatcherPath,
+        SliceInstructionsPath, VcpuDispatcherPath, RingSizePath, EnginePath, DeviceIoDispatcherPath,
         EscapeKeyPath, EscapeCountPath, EscapeWindowPath,
     ];
 
@@ -49,11 +51,11 @@ internal sealed record LguestSettings(
         int count = read.Int(EscapeCountPath, null, 1, 100);
         TimeSpan window = read.Duration(EscapeWindowPath, null, TimeSpan.FromMilliseconds(1));
 
-        return new LguestSettings(slice, vcpuDispatcher, ring, ioDispatcher, new ConsoleEscape(key, count, window));
+        return new LguestSettings(slice, vcpuDispatcher, ring, ioDispatcher, new ConsoleEscape(key, count, window), machine.Engine);
     }
 
     /// <summary>The VM-building part of the settings, for every VM the host runs.</summary>
-    public MachineSettings Machine => new(SliceInstructions, VcpuDispatcher, (ushort)RingSize);
+    public MachineSettings Machine => new(SliceInstructions, VcpuDispatcher, (ushort)RingSize, Engine);
 
     /// <summary>"ctrl-a" .. "ctrl-z" → 1 .. 26, the byte a raw terminal sends; "off" → null.</summary>
     internal static byte? ParseEscapeKey(string? value)

@@ -126,7 +126,7 @@ internal static class SimulatedHost
             return port;
         }
         var vms = VmConfigs(world, options, kernel, console, disks, extraKernels, env, TapPort)
-            .Select(vm => vm with { Faults = new FaultInjector(plan, world.Clock), Supervision = supervision })
+            .Select(vm => vm with { Faults = new FaultInjector(plan, world.Clock), Supervision = supervision, Machine = vm.Machine with { Engine = options.Engine ?? Actors.Launcher.MachineSettings.FromConfig(config).Engine } })
             .ToList();
         if (driver.Replay is { } replay && CheckFrameDevices(replay, driver) is { } badFrame)
         {

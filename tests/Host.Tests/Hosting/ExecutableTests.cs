@@ -154,6 +154,17 @@ public sealed class ExecutableTests
         }
     }
     [Theory]
+    [InlineData("--engine=compiled")]
+    [InlineData("--engine=interpreter")]
+    public async Task The_sample_guest_passes_its_selftest_on_either_engine(string engine)
+    {
+        (int code, string stdout, string stderr) = await RunAsync(engine, "64", "--", "run=selftest");
+
+        Assert.True(code == 0, $"exit {code}; stderr: {stderr}; stdout: {stdout}");
+        Assert.True(stdout.Contains("selftest: PASS 7/7", StringComparison.Ordinal), $"stdout: {stdout}; stderr: {stderr}");
+    }
+
+    [Theory]
     [InlineData("INT", 130, "lguest-actors: stopped by SIGINT")]
     [InlineData("TERM", 143, "lguest-actors: stopped by SIGTERM")]
     [InlineData("HUP", 129, "lguest-actors: stopped by SIGHUP")]
