@@ -75,6 +75,17 @@ internal static class LguestHost
             return ExitCodes.Failure;
         }
 
+        byte[] initrd = [];
+        if (options.InitrdPath is string initrdPath)
+        {
+            (initrd, _, string? initrdError) = KernelFile.ReadImage(initrdPath, "initrd");
+            if (initrdError is not null)
+            {
+                Fail(env, initrdError);
+                return ExitCodes.Failure;
+            }
+        }
+
         var extraKernels = new List<byte[]>();
         foreach (var extra in options.ExtraVms ?? [])
         {
@@ -109,7 +120,7 @@ internal static class LguestHost
         try
         {
             var blockOptions = new BlockDeviceOptions(IoDispatcher: settings!.DeviceIoDispatcher);
-            return await BootWithDisksAsync(options, env, kernel, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList()).ConfigureAwait(false);
+            return await BootWithDisksAsync(options, env, kernel, initrd, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList()).ConfigureAwait(false);
         }
         finally
         {
@@ -142,7 +153,7 @@ internal static class LguestHost
         return (disks, null);
     }
 
-    private static async Task<int> BootWithDisksAsync(LaunchOptions options, HostEnvironment env, byte[] kernel, IReadOnlyList<byte[]> extraKernels,
+    private static async Task<int> BootWithDisksAsync(LaunchOptions options, HostEnvironment env, byte[] kernel, byte[] initrd, IReadOnlyList<byte[]> extraKernels,
         Config config, LguestSettings settings, IReadOnlyList<DeviceConfig> disks)
     {
         // A stop request (a signal, or the console's escape key) ends the run with its own code and line.
@@ -177,7 +188,7 @@ internal static class LguestHost
             }
             // lguest.faults and lguest.devices.supervision apply to every VM (each its own injector).
             var (plan, supervision) = Experiments.HostFaults.Read(config!);
-            IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, console, disks, extraKernels, tapBackends, env)
+            IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, initrd, console, disks, extraKernels, tapBackends, env)
                 .Select(vm => vm with { Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision }).ToList();
             outcome = await RunVmAsync(Vms, config, env, stopRequested).ConfigureAwait(false);
         }
@@ -214,7 +225,7 @@ internal static class LguestHost
     /// The first VM (the terminal's) and every --vm, with their net devices: a switch is the actor
     /// /user/lan-NAME, created the first time a VM names it; a TAP is the backend opened before.
     /// </summary>
-    private static IReadOnlyList<VmConfig> VmConfigs(ActorSystem system, LaunchOptions options, byte[] kernel, IConsoleBackend console,
+    private static IReadOnlyList<VmConfig> VmConfigs(ActorSystem system, LaunchOptions options, byte[] kernel, byte[] initrd, IConsoleBackend console,
         IReadOnlyList<DeviceConfig> disks, IReadOnlyList<byte[]> extraKernels, Dictionary<string, INetBackend> taps, HostEnvironment env)
     {
         var switches = new Dictionary<string, IActorRef>();
@@ -234,7 +245,10 @@ internal static class LguestHost
 
         var vms = new List<VmConfig>
         {
-            new(VmName, options.MemoryBytes, kernel, options.CommandLine, [new ConsoleConfig(console), .. disks, .. NetOf(VmName, options.Net, options.Mac)]),
+            new(VmName, options.MemoryBytes, kernel, options.CommandLine, [new ConsoleConfig(console), .. disks, .. NetOf(VmName, options.Net, options.Mac)])
+            {
+                Initrd = initrd,
+            },
         };
         foreach (var (extra, image) in (options.ExtraVms ?? []).Zip(extraKernels))
         {

@@ -24,6 +24,9 @@ public sealed record VmConfig(
 
     /// <summary>Restart budget and watchdog for this VM's devices (config: lguest.devices.supervision).</summary>
     public DeviceSupervision Supervision { get; init; } = DeviceSupervision.Default;
+
+    /// <summary>An initial RAM disk placed at the top of RAM for the kernel (lguest's <c>--initrd</c>); empty for none.</summary>
+    public ReadOnlyMemory<byte> Initrd { get; init; }
 }
 
 /// <summary>One device of a VM's configuration.</summary>

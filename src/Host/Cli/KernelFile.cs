@@ -2,7 +2,7 @@ using LguestActors.Host.Configuration;
 
 namespace LguestActors.Host.Cli;
 
-/// <summary>Reads the kernel image the command line names, or finds the bundled sample guest.</summary>
+/// <summary>Reads the kernel image the command line names (or finds the bundled sample guest), and the initrd.</summary>
 internal static class KernelFile
 {
     /// <summary>The sample guest, relative to the repository root and to the host's output folder (the build copies it).</summary>
@@ -17,13 +17,24 @@ internal static class KernelFile
         {
             return ([], "", $"no kernel given and the sample guest {SampleGuestPath} is not built (run 'make -C guest', or name a kernel: {Usage.ProgramName} 64 vmlinux)");
         }
+        return ReadImage(path, "kernel");
+    }
+
+    /// <summary>
+    /// Reads a guest image file (<paramref name="what"/>: "kernel", "initrd"), or says in one line
+    /// why it cannot: missing, a directory, unreadable or empty.
+    /// </summary>
+    public static (byte[] Image, string Path, string? Error) ReadImage(string path, string what)
+    {
+        ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path))
         {
-            return ([], path, $"kernel '{path}' is a directory, not a kernel image");
+            string article = "aeiou".Contains(what[0], StringComparison.Ordinal) ? "an" : "a";
+            return ([], path, $"{what} '{path}' is a directory, not {article} {what} image");
         }
         if (!File.Exists(path))
         {
-            return ([], path, $"kernel '{path}' not found");
+            return ([], path, $"{what} '{path}' not found");
         }
 
         byte[] image;
@@ -33,10 +44,10 @@ internal static class KernelFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
-            return ([], path, $"cannot read kernel '{path}': {e.Message}");
+            return ([], path, $"cannot read {what} '{path}': {e.Message}");
         }
         return image.Length == 0
-            ? ([], path, $"kernel '{path}' is empty")
+            ? ([], path, $"{what} '{path}' is empty")
             : (image, path, null);
     }
 

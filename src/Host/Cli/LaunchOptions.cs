@@ -35,9 +35,10 @@ internal abstract record HostCommand
 /// <param name="Mac">The first VM's MAC (<c>--mac</c>), or null for one derived from its name.</param>
 /// <param name="ExtraVms">More VMs in the same process (<c>--vm</c> groups), or null for none.</param>
 /// <param name="BlockDevices">The first VM's <c>--block=FILE[,ro]</c> disks, in order (blk0, blk1...).</param>
+/// <param name="InitrdPath">The first VM's <c>--initrd=FILE</c>, or null for none.</param>
 internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, string CommandLine,
     NetAttachment? Net = null, Actors.Devices.Net.MacAddress? Mac = null, IReadOnlyList<ExtraVmOptions>? ExtraVms = null,
-    IReadOnlyList<BlockOption>? BlockDevices = null)
+    IReadOnlyList<BlockOption>? BlockDevices = null, string? InitrdPath = null)
 {
     public const int MinMemoryMegabytes = 1;
 
@@ -52,7 +53,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
     private const ulong Mebibyte = 1024 * 1024;
 
     /// <summary>Options that lguest had and this host will have, each its own later issue.</summary>
-    private static readonly string[] NotYetSupported = ["tunnet", "initrd", "rng"];
+    private static readonly string[] NotYetSupported = ["tunnet", "rng"];
 
     public ulong MemoryBytes => (ulong)MemoryMegabytes * Mebibyte;
 
@@ -68,6 +69,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         NetAttachment? net = null;
         Actors.Devices.Net.MacAddress? mac = null;
         string? firstCmdline = null;
+        string? initrd = null;
         List<ExtraVmOptions>? extra = null;
 
         for (int i = 0; i < args.Count; i++)
@@ -102,6 +104,20 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                             break;
                         }
                         blocks.Add(BlockOption.Parse(arg["--block=".Length..]));
+                        break;
+                    case "--initrd" or "--initrd=":
+                        error ??= "option --initrd needs a file: --initrd=FILE";
+                        break;
+                    case var _ when arg.StartsWith("--initrd=", StringComparison.Ordinal):
+                        if (extra is { Count: > 0 })
+                        {
+                            error ??= $"{arg}: the initrd belongs to the first VM; put --initrd before any --vm";
+                        }
+                        else if (initrd is not null)
+                        {
+                            error ??= $"{arg}: --initrd was already given ({initrd}); a VM has one initrd";
+                        }
+                        initrd ??= arg["--initrd=".Length..];
                         break;
                     default:
                         error ??= UnknownOption(arg);
@@ -160,7 +176,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
             return new HostCommand.UsageError($"--vm={twice.Key}: two VMs with the same name");
         }
         string? kernel = positional.Count > 1 ? positional[1] : null;
-        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null));
+        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, initrd));
     }
 
     /// <summary>The name of the VM the positional arguments describe (/user/vmm/vm-guest).</summary>

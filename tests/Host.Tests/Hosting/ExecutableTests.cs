@@ -55,10 +55,10 @@ public sealed class ExecutableTests
     [Fact]
     public async Task Unknown_option_is_one_line_on_stderr_and_exit_2()
     {
-        (int code, _, string stderr) = await RunAsync("64", "--initrd=initrd.img");
+        (int code, _, string stderr) = await RunAsync("64", "--tunnet=tap0");
 
         Assert.Equal(2, code);
-        Assert.Equal("lguest-actors: option --initrd is not supported yet (try 'lguest-actors --help')" + Environment.NewLine, stderr);
+        Assert.Equal("lguest-actors: option --tunnet is not supported yet (try 'lguest-actors --help')" + Environment.NewLine, stderr);
     }
 
     [Fact]
