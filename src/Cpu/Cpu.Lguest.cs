@@ -7,10 +7,11 @@ namespace LguestActors.Cpu;
 public sealed unsafe partial class Cpu
 {
     /// <summary>
-    /// The virtual TSC rate reported in lguest_data.tsc_khz at LGUEST_INIT: 1 GHz, and RDTSC
-    /// returns <see cref="Retired"/>, so one guest instruction is one virtual cycle (deterministic).
+    /// What RDTSC reads and LGUEST_INIT announces in lguest_data.tsc_khz. By default one tick per
+    /// retired instruction (deterministic); a vCPU that runs in real time or in a simulation gives
+    /// it a clock (<see cref="ClockTsc"/>) so the counter keeps time while the guest is halted.
     /// </summary>
-    public const uint VirtualTscKhz = 1_000_000;
+    public ITscSource Tsc { get; set; } = RetiredInstructionTsc.Instance;
 
     /// <summary>lguest's GDT_ENTRY_TLS_MIN on i386: LOAD_TLS fills GDT slots 6, 7, 8.</summary>
     public const int TlsGdtSlot = 6;
@@ -23,6 +24,13 @@ public sealed unsafe partial class Cpu
     /// (NOTIFY, SET_CLOCKEVENT, ...). The owner serves them as if the guest had made them.
     /// </summary>
     public bool TryDequeueDeferredHypercall(out HypercallRequest call) => _deferredAsync.TryDequeue(out call);
+
+    /// <summary>
+    /// Runs what the guest queued in lguest_data's hypercall ring (lguest's do_async_hcalls): the
+    /// owner calls it before serving every hypercall, as lguest's host did, not only on FLUSH_ASYNC.
+    /// Calls that need the owner wait in <see cref="TryDequeueDeferredHypercall"/>.
+    /// </summary>
+    public void DrainAsyncHypercalls() => FlushAsync();
 
     /// <summary>The guest's interrupt flag: lguest_data.irq_enabled once registered, EFLAGS.IF before.</summary>
     internal bool InterruptsEnabled =>
@@ -70,7 +78,7 @@ public sealed unsafe partial class Cpu
                     return true;
                 }
                 LguestDataAddress = call.Arg1;
-                Memory.WriteU32(call.Arg1 + LguestDataLayout.TscKhz, VirtualTscKhz);
+                Memory.WriteU32(call.Arg1 + LguestDataLayout.TscKhz, Tsc.KiloHertz);
                 _nextAsyncCall = 0;
                 return true;
             case Hypercalls.LoadIdtEntry:

@@ -27,6 +27,12 @@ public interface IGuestCpu
 
     GuestFault? Fault { get; }
 
+    /// <summary>Guest instructions retired so far.</summary>
+    ulong Retired { get; }
+
+    /// <summary>What RDTSC reads and lguest_data.tsc_khz announces (the vCPU sets its clock here).</summary>
+    ITscSource Tsc { get; set; }
+
     void LoadCr3(uint pgdir);
 
     RunExit Run(long budget);
@@ -36,6 +42,12 @@ public interface IGuestCpu
     bool TryServeLocalHypercall(in HypercallRequest call, out uint result);
 
     IrqDelivery TryDeliverIrq(int irq);
+
+    /// <summary>Runs the guest's async hypercall ring (lguest's do_async_hcalls); see <see cref="TryDequeueDeferredHypercall"/>.</summary>
+    void DrainAsyncHypercalls();
+
+    /// <summary>The next async hypercall the ring left for the owner (NOTIFY, SET_CLOCKEVENT, ...), in ring order.</summary>
+    bool TryDequeueDeferredHypercall(out HypercallRequest call);
 }
 
 /// <summary>The interpreter itself, as the vCPU actor sees it.</summary>
@@ -62,6 +74,10 @@ public sealed class InterpreterCpu : IGuestCpu
 
     public GuestFault? Fault => _cpu.Fault;
 
+    public ulong Retired => _cpu.Retired;
+
+    public ITscSource Tsc { get => _cpu.Tsc; set => _cpu.Tsc = value; }
+
     public void LoadCr3(uint pgdir) => _cpu.LoadCr3(pgdir);
 
     public RunExit Run(long budget) => _cpu.Run(budget);
@@ -71,4 +87,8 @@ public sealed class InterpreterCpu : IGuestCpu
     public bool TryServeLocalHypercall(in HypercallRequest call, out uint result) => _cpu.TryServeLocalHypercall(in call, out result);
 
     public IrqDelivery TryDeliverIrq(int irq) => _cpu.TryDeliverIrq(irq);
+
+    public void DrainAsyncHypercalls() => _cpu.DrainAsyncHypercalls();
+
+    public bool TryDequeueDeferredHypercall(out HypercallRequest call) => _cpu.TryDequeueDeferredHypercall(out call);
 }

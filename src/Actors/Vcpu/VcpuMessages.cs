@@ -11,6 +11,13 @@ public sealed record VcpuOptions(long SliceBudget, TimeProvider Clock, Func<Cpu.
 {
     public const long DefaultSliceBudget = 30_000;
 
+    /// <summary>
+    /// The guest's time-stamp counter (RDTSC, lguest_data.tsc_khz). Null: nanoseconds of
+    /// <see cref="Clock"/>'s monotonic timestamp (<see cref="Cpu.ClockTsc"/>), so in real time it
+    /// is the host's clock; a simulation plugs its virtual clock in here.
+    /// </summary>
+    public Cpu.ITscSource? Tsc { get; init; }
+
     public static VcpuOptions Default { get; } = new(DefaultSliceBudget, TimeProvider.System, memory => new InterpreterCpu(memory));
 }
 

@@ -58,10 +58,10 @@ internal static unsafe class SystemOps
         }
     }
 
-    // The virtual TSC counts retired instructions: 1 GHz virtual, see Cpu.VirtualTscKhz.
+    // The owner's time source (Cpu.Tsc), which also sets lguest_data.tsc_khz.
     public static void Rdtsc(Cpu c, ref Op o)
     {
-        ulong tsc = c.RetiredNow;
+        ulong tsc = c.Tsc.Read(c.RetiredNow);
         c.R[0] = (uint)tsc;
         c.R[2] = (uint)(tsc >> 32);
     }
