@@ -10,9 +10,12 @@ namespace LguestActors.Bench;
 /// The interpreter benchmark, in one run: builds guest/bench/bench.c natively (gcc -O2, x86-64),
 /// times it, runs the same source's i386 image (guest/prebuilt/bench.elf) on the interpreter,
 /// checks both computed the same checksum, and prints guest MIPS and the native/interpreted ratio.
+/// Then the kernel-shaped case (<see cref="KernelShapedGuest"/>): the decoded-block cache's slow
+/// path, identity-mapped and mapped at 0xC0000000 like Linux.
 ///
-///   dotnet run --project bench/InterpreterBench -c Release               full size (the reported figure)
-///   dotnet run --project bench/InterpreterBench -c Release -- --scale 20 a quick run
+///   dotnet run --project bench/InterpreterBench -c Release                   both, full size (the reported figures)
+///   dotnet run --project bench/InterpreterBench -c Release -- --scale 20     a quick run
+///   dotnet run --project bench/InterpreterBench -c Release -- --only kernel  the kernel-shaped case alone
 /// </summary>
 internal static partial class Program
 {
@@ -28,10 +31,13 @@ internal static partial class Program
     private static int Main(string[] args)
     {
         string root = FindRoot();
-        string benchSource = Path.Combine(root, "guest", "bench");
-        uint fullScale = uint.Parse(DefaultScale().Match(File.ReadAllText(Path.Combine(benchSource, "bench.h"))).Groups[1].Value, CultureInfo.InvariantCulture);
+        uint fullScale = uint.Parse(DefaultScale().Match(File.ReadAllText(Path.Combine(root, "guest", "bench", "bench.h"))).Groups[1].Value, CultureInfo.InvariantCulture);
         uint scale = fullScale;
         int nativeRuns = 3;
+        string only = "";
+        int kernelFunctions = 4096;
+        int kernelRounds = 5000;
+        int kernelRepeats = 2;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -42,14 +48,59 @@ internal static partial class Program
                 case "--native-runs" when i + 1 < args.Length:
                     nativeRuns = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
+                case "--only" when i + 1 < args.Length && args[i + 1] is "integer" or "kernel":
+                    only = args[++i];
+                    break;
+                case "--kernel-functions" when i + 1 < args.Length:
+                    kernelFunctions = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--kernel-rounds" when i + 1 < args.Length:
+                    kernelRounds = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--kernel-repeats" when i + 1 < args.Length:
+                    kernelRepeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
                 default:
-                    Console.Error.WriteLine("usage: InterpreterBench [--scale N] [--native-runs N]");
+                    Console.Error.WriteLine("usage: InterpreterBench [--scale N] [--native-runs N] [--only integer|kernel] [--kernel-functions N] [--kernel-rounds N] [--kernel-repeats N]");
                     return 2;
             }
         }
 
         Console.WriteLine($"machine:        {CpuModel()}, {Environment.ProcessorCount} logical CPUs, {RuntimeInformation.OSDescription}");
         Console.WriteLine($"runtime:        .NET {Environment.Version}, {RuntimeInformation.ProcessArchitecture}");
+        int status = only == "kernel" ? 0 : IntegerBench(root, scale, fullScale, nativeRuns);
+        if (status == 0 && only != "integer")
+        {
+            KernelShapedBench(kernelFunctions, kernelRounds, kernelRepeats);
+        }
+
+        return status;
+    }
+
+    /// <summary>The kernel-shaped case, identity-mapped and high-mapped alternately; best of the repeats.</summary>
+    private static void KernelShapedBench(int functions, int rounds, int repeats)
+    {
+        Console.WriteLine($"kernel-shaped:  {functions} functions x {rounds} rounds, one TLB flush per round; best of {repeats}");
+        var best = new double[2];
+        for (int r = 0; r < repeats; r++)
+        {
+            for (int v = 0; v < 2; v++)
+            {
+                (ulong n, TimeSpan t) = KernelShapedGuest.Run(highMapped: v == 1, functions, rounds);
+                double mips = n / t.TotalSeconds / 1e6;
+                best[v] = Math.Max(best[v], mips);
+                Console.WriteLine($"  {(v == 0 ? "identity-mapped" : "high-mapped    ")} run {r + 1}: {t.TotalSeconds:F3} s, {n:N0} instructions, {mips:F1} MIPS");
+            }
+        }
+
+        Console.WriteLine($"identity MIPS:  {best[0]:F1}");
+        Console.WriteLine($"high MIPS:      {best[1]:F1} (linear 0x{KernelShapedGuest.PageOffset:x8} + physical)");
+        Console.WriteLine($"high/identity:  {best[1] / best[0]:F2}");
+    }
+
+    private static int IntegerBench(string root, uint scale, uint fullScale, int nativeRuns)
+    {
+        string benchSource = Path.Combine(root, "guest", "bench");
         Console.WriteLine($"work size:      scale {scale}{(scale == fullScale ? " (full)" : $" (full is {fullScale}: not the reported figure)")}");
 
         // 1. Native: the same C, x86-64, gcc -O2, best of a few runs.

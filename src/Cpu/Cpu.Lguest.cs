@@ -13,6 +13,9 @@ public sealed unsafe partial class Cpu
     /// </summary>
     public ITscSource Tsc { get; set; } = RetiredInstructionTsc.Instance;
 
+    /// <summary>The rate every TSC source here announces in lguest_data.tsc_khz: 1 GHz, a tick a nanosecond (or an instruction).</summary>
+    public const uint VirtualTscKhz = 1_000_000;
+
     /// <summary>lguest's GDT_ENTRY_TLS_MIN on i386: LOAD_TLS fills GDT slots 6, 7, 8.</summary>
     public const int TlsGdtSlot = 6;
 

@@ -14,7 +14,7 @@ public sealed unsafe partial class Cpu
 
     private readonly BlockDecoder _decoder;
     private readonly Block?[] _fast = new Block?[1 << FastBits];
-    private readonly Dictionary<ulong, Block> _blocks = [];
+    private readonly Dictionary<BlockKey, Block> _blocks = [];
     private readonly Dictionary<uint, List<Block>> _blocksByPage = [];
     private int _seenCodeEpoch;
 
@@ -176,7 +176,7 @@ public sealed unsafe partial class Cpu
     private Block LookupBlockSlow(uint eip)
     {
         uint pa = ReadPage(eip) + (eip & 0xFFF);
-        ulong key = ((ulong)pa << 32) | eip;
+        var key = new BlockKey(pa, eip);
         if (!_blocks.TryGetValue(key, out Block? b) || !SecondPageStillMapped(b))
         {
             b = _decoder.Decode(eip, pa, _mapEpoch);
@@ -236,9 +236,23 @@ public sealed unsafe partial class Cpu
                 foreach (Block b in list)
                 {
                     b.Valid = false;
-                    _blocks.Remove(((ulong)b.PhysEip << 32) | b.LinearEip);
+                    _blocks.Remove(new BlockKey(b.PhysEip, b.LinearEip));
                 }
             }
         }
     }
+}
+
+/// <summary>
+/// A decoded block's identity: its physical and linear address. Not a <c>pa &lt;&lt; 32 | la</c>
+/// ulong: .NET hashes that as <c>pa ^ la</c>, which is the same for every block of a kernel
+/// mapped at a fixed offset (0xC0000000 for Linux, 0 identity-mapped), so every block landed in
+/// one bucket and each slow lookup walked them all. The hash mixes both halves (Fibonacci
+/// hashing: one multiply, the high half kept).
+/// </summary>
+internal readonly record struct BlockKey(uint Pa, uint La)
+{
+    public bool Equals(BlockKey other) => Pa == other.Pa && La == other.La;
+
+    public override int GetHashCode() => (int)(((((ulong)Pa << 32) | La) * 0x9E3779B97F4A7C15ul) >> 32);
 }

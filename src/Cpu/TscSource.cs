@@ -29,7 +29,7 @@ public sealed class RetiredInstructionTsc : ITscSource
     {
     }
 
-    public uint KiloHertz => 1_000_000;
+    public uint KiloHertz => Cpu.VirtualTscKhz;
 
     public ulong Read(ulong retired) => retired;
 }
@@ -55,7 +55,7 @@ public sealed class ClockTsc : ITscSource
         _frequency = (ulong)clock.TimestampFrequency;
     }
 
-    public uint KiloHertz => 1_000_000;
+    public uint KiloHertz => Cpu.VirtualTscKhz;
 
     public ulong Read(ulong retired)
     {

@@ -42,9 +42,6 @@ public sealed class ScriptedCpu : IGuestCpu
 
     public GuestFault? Fault { get; private set; }
 
-    /// <summary>One per step played.</summary>
-    public ulong Retired => (ulong)Runs;
-
     public ITscSource Tsc { get; set; } = RetiredInstructionTsc.Instance;
 
     /// <summary>Async hypercalls the guest "queued": the next DrainAsyncHypercalls hands them to the vCPU.</summary>

@@ -18,6 +18,13 @@ public sealed class FaultCounters
     private long _taken;
     private long _published;
     private readonly List<DateTimeOffset> _instants = [];
+    private readonly TimeProvider _clock;
+
+    /// <param name="clock">Stamps each failure: the wall clock, or a simulated world's virtual clock.</param>
+    public FaultCounters(TimeProvider? clock = null)
+    {
+        _clock = clock ?? TimeProvider.System;
+    }
 
     /// <summary>Chains the faulted devices took from their available rings (each once, restarts or not).</summary>
     public long RequestsTaken => Interlocked.Read(ref _taken);
@@ -90,7 +97,7 @@ public sealed class FaultCounters
         Interlocked.Increment(ref counter);
         lock (_instants)
         {
-            _instants.Add(DateTimeOffset.UtcNow);
+            _instants.Add(_clock.GetUtcNow());
         }
     }
 }

@@ -7,10 +7,14 @@ namespace LguestActors.Actors.Faults;
 /// </summary>
 public sealed class FaultInjector
 {
-    public FaultInjector(FaultPlan plan)
+    /// <param name="plan">What to inject.</param>
+    /// <param name="clock">Stamps each injected failure (<see cref="FaultCounters.FailureInstants"/>): the wall
+    /// clock by default, a simulated world's virtual clock in simulation.</param>
+    public FaultInjector(FaultPlan plan, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         Plan = plan;
+        Counters = new FaultCounters(clock ?? TimeProvider.System);
     }
 
     /// <summary>An injector that never injects anything.</summary>
@@ -18,7 +22,7 @@ public sealed class FaultInjector
 
     public FaultPlan Plan { get; }
 
-    public FaultCounters Counters { get; } = new();
+    public FaultCounters Counters { get; }
 
     /// <summary>The device-side faults for the device named <paramref name="device"/> (None if the plan skips it).</summary>
     public DeviceFaults ForDevice(string device) =>

@@ -5,8 +5,9 @@ namespace LguestActors.Actors.Faults;
 /// <summary>
 /// A block backend that fails or slows requests as the fault plan says, in front of the real one:
 /// EIO on any request, ENOSPC on writes (both reach the guest as VIRTIO_BLK_S_IOERR, DESIGN §6:
-/// never a silent success), or a delay before the request. Called from the I/O workers,
-/// concurrently; <see cref="DeviceFaults.NextBackendFault"/> is thread-safe.
+/// never a silent success), or extra latency (<see cref="BlockIoResult.Latency"/>: the completion
+/// reaches the device later on the actor system's clock, virtual in a simulation). Called from the
+/// I/O workers, concurrently; <see cref="DeviceFaults.NextBackendFault"/> is thread-safe.
 /// </summary>
 public sealed class FaultyBlockBackend : IBlockBackend
 {
@@ -35,29 +36,35 @@ public sealed class FaultyBlockBackend : IBlockBackend
 
     public bool ReadOnly => _inner.ReadOnly;
 
-    public BlockIoResult Read(long offset, Span<byte> destination) =>
-        Before(false, $"read of {destination.Length} bytes at {offset}") ?? _inner.Read(offset, destination);
+    public BlockIoResult Read(long offset, Span<byte> destination)
+    {
+        var (failed, latency) = Before(false, $"read of {destination.Length} bytes at {offset}");
+        return failed ?? Slowed(_inner.Read(offset, destination), latency);
+    }
 
-    public BlockIoResult Write(long offset, ReadOnlySpan<byte> source) =>
-        Before(true, $"write of {source.Length} bytes at {offset}") ?? _inner.Write(offset, source);
+    public BlockIoResult Write(long offset, ReadOnlySpan<byte> source)
+    {
+        var (failed, latency) = Before(true, $"write of {source.Length} bytes at {offset}");
+        return failed ?? Slowed(_inner.Write(offset, source), latency);
+    }
 
-    public BlockIoResult Flush() => Before(false, "flush") ?? _inner.Flush();
+    public BlockIoResult Flush()
+    {
+        var (failed, latency) = Before(false, "flush");
+        return failed ?? Slowed(_inner.Flush(), latency);
+    }
 
     public void Dispose() => _inner.Dispose();
 
-    private BlockIoResult? Before(bool isWrite, string what)
-    {
-        switch (_faults.NextBackendFault(isWrite))
+    private static BlockIoResult Slowed(BlockIoResult result, TimeSpan latency) =>
+        latency > TimeSpan.Zero ? result with { Latency = result.Latency + latency } : result;
+
+    private (BlockIoResult? Failed, TimeSpan Latency) Before(bool isWrite, string what) =>
+        _faults.NextBackendFault(isWrite) switch
         {
-            case BackendFault.IoError:
-                return BlockIoResult.Failed($"injected EIO on {what}");
-            case BackendFault.NoSpace:
-                return BlockIoResult.Failed($"injected ENOSPC on {what}");
-            case BackendFault.Slow:
-                Thread.Sleep(_faults.Plan.SlowIoDelay);
-                return null;
-            default:
-                return null;
-        }
-    }
+            BackendFault.IoError => (BlockIoResult.Failed($"injected EIO on {what}"), TimeSpan.Zero),
+            BackendFault.NoSpace => (BlockIoResult.Failed($"injected ENOSPC on {what}"), TimeSpan.Zero),
+            BackendFault.Slow => (null, _faults.Plan.SlowIoDelay),
+            _ => (null, TimeSpan.Zero),
+        };
 }

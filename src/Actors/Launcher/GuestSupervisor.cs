@@ -4,6 +4,7 @@ using LguestActors.Actors.Interrupts;
 using LguestActors.Actors.Devices.Virtio;
 using LguestActors.Actors.Protocol;
 using LguestActors.Actors.Supervision;
+using LguestActors.Actors.Time;
 using LguestActors.Actors.Vcpu;
 using LguestActors.Cpu.Memory;
 
@@ -77,7 +78,8 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
     protected override SupervisorStrategy SupervisorStrategy() =>
         new DeviceSupervisorStrategy(
             child => Array.IndexOf(_devices, child) is int i and >= 0 ? _budgets[i] : null,
-            (child, cause) => Self.Tell(new DeviceGaveUp(child, cause.Message)));
+            (child, cause) => Self.Tell(new DeviceGaveUp(child, cause.Message)),
+            WorldTime.ClockOf(Context.System));
 
     protected override void PreStart()
     {

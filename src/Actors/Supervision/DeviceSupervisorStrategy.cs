@@ -13,12 +13,17 @@ public sealed class DeviceSupervisorStrategy : OneForOneStrategy
 {
     private readonly Func<IActorRef, RestartBudget?> _budgetOf;
     private readonly Action<IActorRef, Exception> _gaveUp;
+    private readonly TimeProvider _clock;
 
-    public DeviceSupervisorStrategy(Func<IActorRef, RestartBudget?> budgetOf, Action<IActorRef, Exception> gaveUp)
+    /// <param name="budgetOf">The restart budget of a child (null: restart without limit).</param>
+    /// <param name="gaveUp">Called for a child stopped because it spent its budget.</param>
+    /// <param name="clock">The actor system's clock (virtual in a simulated world), which the budget's window is measured on.</param>
+    public DeviceSupervisorStrategy(Func<IActorRef, RestartBudget?> budgetOf, Action<IActorRef, Exception> gaveUp, TimeProvider? clock = null)
         : base(-1, -1, ex => Directive.Restart, loggingEnabled: true)
     {
         _budgetOf = budgetOf;
         _gaveUp = gaveUp;
+        _clock = clock ?? TimeProvider.System;
     }
 
     protected override Directive Handle(IActorRef child, Exception exception)
@@ -28,7 +33,7 @@ public sealed class DeviceSupervisorStrategy : OneForOneStrategy
             return Directive.Stop;
         }
         var budget = _budgetOf(child);
-        if (budget is null || budget.TryRestart(DateTime.UtcNow))
+        if (budget is null || budget.TryRestart(_clock.GetUtcNow().UtcDateTime))
         {
             return Directive.Restart;
         }

@@ -27,9 +27,6 @@ public interface IGuestCpu
 
     GuestFault? Fault { get; }
 
-    /// <summary>Guest instructions retired so far.</summary>
-    ulong Retired { get; }
-
     /// <summary>What RDTSC reads and lguest_data.tsc_khz announces (the vCPU sets its clock here).</summary>
     ITscSource Tsc { get; set; }
 
@@ -73,8 +70,6 @@ public sealed class InterpreterCpu : IGuestCpu
     public HypercallRequest PendingHypercall => _cpu.PendingHypercall;
 
     public GuestFault? Fault => _cpu.Fault;
-
-    public ulong Retired => _cpu.Retired;
 
     public ITscSource Tsc { get => _cpu.Tsc; set => _cpu.Tsc = value; }
 

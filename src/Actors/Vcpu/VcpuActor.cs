@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using LguestActors.Actors.Interrupts;
 using LguestActors.Actors.Protocol;
+using LguestActors.Actors.Time;
 using LguestActors.Cpu;
 using LguestActors.Cpu.Lguest;
 using LguestActors.Cpu.Memory;
@@ -26,6 +27,10 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
     private readonly VcpuOptions _options;
     private readonly Dictionary<uint, (IActorRef Device, Kick Kick)> _kicks = [];
     private readonly VcpuCounters _stats = new();
+    private readonly TimeProvider _clock;
+
+    /// <summary>The simulated world this vCPU's instructions drive the clock of, or null in real time.</summary>
+    private readonly IVirtualWorld? _world;
 
     private IGuestCpu? _cpu;
     private bool _running;
@@ -35,11 +40,14 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
     private bool _continuePosted;
     private uint _noHandlerLogged;
     private long _slices;
+    private long _retired;
 
     public VcpuActor(PendingIrqs pending, VcpuOptions options)
     {
         _pending = pending;
         _options = options;
+        _world = WorldTime.VirtualWorldOf(Context.System);
+        _clock = options.Clock ?? WorldTime.ClockOf(Context.System);
 
         Receive<Continue>(_ =>
         {
@@ -76,7 +84,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
         });
         Receive<Initialize>(OnInitialize);
         Receive<GetVcpuStatus>(_ => Sender.Tell(new VcpuStatus(_running, _halted, _parked, _servingNotify, _slices)));
-        Receive<GetVcpuStats>(_ => Sender.Tell(_stats.Snapshot(_cpu?.Retired ?? 0)));
+        Receive<GetVcpuStats>(_ => Sender.Tell(_stats.Snapshot((ulong)_retired)));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -99,7 +107,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
         cpu.Eflags = 0x202;
         cpu.LoadCr3(init.Pgdir);
         // RDTSC and tsc_khz keep real (or simulated) time, halted or not: Linux's clocksource.
-        cpu.Tsc = _options.Tsc ?? new ClockTsc(_options.Clock);
+        cpu.Tsc = _options.Tsc ?? new ClockTsc(_clock);
         _cpu = cpu;
         _running = true;
         ScheduleSlice();
@@ -126,6 +134,8 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
             UpdateGuestClock(_cpu);
             DeliverPendingIrqs(_cpu);
             var exit = _cpu.Run(_options.SliceBudget);
+            _retired += exit.Executed;
+            _world?.Retire(exit.Executed); // in simulation, guest time is retired instructions
             switch (exit.Reason)
             {
                 case ExitReason.BudgetSpent:
@@ -192,6 +202,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
             {
                 case IrqDelivery.Delivered:
                     _pending.Clear(irq);
+                    _world?.Observe("irq", irq, _retired);
                     return;
                 case IrqDelivery.Blocked:
                     skipped |= 1u << irq;
@@ -256,7 +267,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
     {
         if (TryLguestData(cpu, out ulong data))
         {
-            var now = _options.Clock.GetUtcNow();
+            var now = _clock.GetUtcNow();
             long ticks = now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
             cpu.Memory.WriteU32(data + LguestDataLayout.TimeSeconds, (uint)(ticks / TimeSpan.TicksPerSecond));
             cpu.Memory.WriteU32(data + LguestDataLayout.TimeNanoseconds, (uint)(ticks % TimeSpan.TicksPerSecond * 100));

@@ -3,22 +3,23 @@ namespace LguestActors.Actors.Vcpu;
 /// <summary>Options of one vCPU.</summary>
 /// <param name="SliceBudget">Guest instructions per slice: between slices IRQs, Break and stop requests are seen.</param>
 /// <param name="Clock">
-/// The clock written into lguest_data.time each slice. The host wall clock by default
-/// (lguest wrote the host's real time too); tests may pass a fake TimeProvider.
+/// The clock written into lguest_data.time each slice; null (the default) is the actor system's
+/// clock: the host wall clock in real time (lguest wrote the host's real time too), virtual time
+/// in a simulated world. Tests may pass a fake TimeProvider.
 /// </param>
 /// <param name="CpuFactory">Builds the guest CPU over the VM's memory; the interpreter by default.</param>
-public sealed record VcpuOptions(long SliceBudget, TimeProvider Clock, Func<Cpu.Memory.GuestMemory, IGuestCpu> CpuFactory)
+public sealed record VcpuOptions(long SliceBudget, TimeProvider? Clock, Func<Cpu.Memory.GuestMemory, IGuestCpu> CpuFactory)
 {
     public const long DefaultSliceBudget = 30_000;
 
     /// <summary>
-    /// The guest's time-stamp counter (RDTSC, lguest_data.tsc_khz). Null: nanoseconds of
-    /// <see cref="Clock"/>'s monotonic timestamp (<see cref="Cpu.ClockTsc"/>), so in real time it
-    /// is the host's clock; a simulation plugs its virtual clock in here.
+    /// The guest's time-stamp counter (RDTSC, lguest_data.tsc_khz). Null: nanoseconds of the
+    /// vCPU's clock's monotonic timestamp (<see cref="Cpu.ClockTsc"/>): the host's clock in real
+    /// time, the world's virtual time in a simulation; another source may be plugged in here.
     /// </summary>
     public Cpu.ITscSource? Tsc { get; init; }
 
-    public static VcpuOptions Default { get; } = new(DefaultSliceBudget, TimeProvider.System, memory => new InterpreterCpu(memory));
+    public static VcpuOptions Default { get; } = new(DefaultSliceBudget, null, memory => new InterpreterCpu(memory));
 }
 
 /// <summary>Ask the vCPU how it stands (diagnostics and tests). Replies <see cref="VcpuStatus"/>.</summary>

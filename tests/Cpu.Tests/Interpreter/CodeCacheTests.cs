@@ -122,4 +122,20 @@ public sealed class CodeCacheTests
         g.RunToHalt();
         Assert.Equal(0x12345678u, g.Cpu.Eax);
     }
+
+    [Theory]
+    [InlineData(0xC0000000u)] // Linux's PAGE_OFFSET
+    [InlineData(0u)]          // identity-mapped
+    public void Blocks_of_a_kernel_mapped_at_a_fixed_offset_spread_over_the_hash(uint offset)
+    {
+        // 64 K block starts, 16 bytes apart over 1 MiB of kernel text: pa ^ la (the old ulong
+        // key's hash) gave every one of them the same hash code, so one bucket held them all.
+        var hashes = new HashSet<int>();
+        for (uint pa = 0x100000; pa < 0x200000; pa += 16)
+        {
+            hashes.Add(new BlockKey(pa, pa + offset).GetHashCode());
+        }
+
+        Assert.True(hashes.Count > 65_000, $"only {hashes.Count} distinct hash codes for 65,536 blocks");
+    }
 }

@@ -6,18 +6,35 @@ namespace LguestActors.Actors.Devices.Block;
 /// <summary>
 /// Does the blocking part of a block request — the backend's reads, writes and flushes, straight
 /// between the disk and the guest's buffers — on the device-io dispatcher, and reports back to the
-/// device, which alone touches the ring. Several run at once; the backend is safe for that.
+/// device, which alone touches the ring. Several run at once; the backend is safe for that. A
+/// backend that reports latency (<see cref="BlockIoResult.Latency"/>) has its completion reach the
+/// device that much later on the actor system's scheduler (virtual time in a simulation).
 /// </summary>
 internal sealed class BlockIoWorker : ReceiveActor
 {
     private readonly GuestMemory _memory;
     private readonly IBlockBackend _backend;
 
+    /// <summary>The latency the backend reported for the request being done.</summary>
+    private TimeSpan _latency;
+
     public BlockIoWorker(GuestMemory memory, IBlockBackend backend)
     {
         _memory = memory;
         _backend = backend;
-        Receive<BlockIo>(io => Sender.Tell(new BlockIoDone(io.Ticket, io.Worker, io.Request.Head, Execute(io.Request)), Self));
+        Receive<BlockIo>(io =>
+        {
+            _latency = TimeSpan.Zero;
+            var done = new BlockIoDone(io.Ticket, io.Worker, io.Request.Head, Execute(io.Request));
+            if (_latency > TimeSpan.Zero)
+            {
+                Context.System.Scheduler.ScheduleTellOnce(_latency, Sender, done, Self);
+            }
+            else
+            {
+                Sender.Tell(done, Self);
+            }
+        });
     }
 
     public static Props Props(GuestMemory memory, IBlockBackend backend) =>
@@ -31,7 +48,7 @@ internal sealed class BlockIoWorker : ReceiveActor
             {
                 BlockRequestKind.Read => Read(request),
                 BlockRequestKind.Write => Write(request),
-                BlockRequestKind.Flush => _backend.Flush().Error,
+                BlockRequestKind.Flush => Noted(_backend.Flush()).Error,
                 _ => $"request kind {request.Kind} is not host I/O",
             };
         }
@@ -48,7 +65,7 @@ internal sealed class BlockIoWorker : ReceiveActor
         long offset = request.Offset;
         foreach (var s in request.Data)
         {
-            var result = _backend.Read(offset, _memory.WritableSpan(s.Address, (int)s.Length));
+            var result = Noted(_backend.Read(offset, _memory.WritableSpan(s.Address, (int)s.Length)));
             if (!result.IsOk)
             {
                 return result.Error;
@@ -63,7 +80,7 @@ internal sealed class BlockIoWorker : ReceiveActor
         long offset = request.Offset;
         foreach (var s in request.Data)
         {
-            var result = _backend.Write(offset, _memory.ReadOnlySpan(s.Address, (int)s.Length));
+            var result = Noted(_backend.Write(offset, _memory.ReadOnlySpan(s.Address, (int)s.Length)));
             if (!result.IsOk)
             {
                 return result.Error;
@@ -71,5 +88,11 @@ internal sealed class BlockIoWorker : ReceiveActor
             offset += s.Length;
         }
         return null;
+    }
+
+    private BlockIoResult Noted(BlockIoResult result)
+    {
+        _latency += result.Latency;
+        return result;
     }
 }

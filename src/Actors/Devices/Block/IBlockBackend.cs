@@ -10,6 +10,13 @@ public readonly record struct BlockIoResult(string? Error)
 
     public bool IsOk => Error is null;
 
+    /// <summary>
+    /// How much longer than instant the operation took (a slow disk, modelled latency): the device
+    /// hears of its completion that much later, on the actor system's clock (virtual in a
+    /// simulation), so no thread ever sleeps for it.
+    /// </summary>
+    public TimeSpan Latency { get; init; }
+
     public static BlockIoResult Failed(string error) => new(error);
 }
 

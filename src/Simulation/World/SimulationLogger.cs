@@ -1,0 +1,42 @@
+using System.Globalization;
+using Akka.Event;
+using LguestActors.Simulation.Engine;
+
+namespace LguestActors.Simulation.World;
+
+/// <summary>
+/// A simulated world's log: every log event written at once, on the simulation thread, stamped with
+/// virtual time. No logger actor: an actor would join the schedule, and then the log level would
+/// change the interleaving (and the digest).
+/// </summary>
+internal sealed class SimulationLogger : MinimalLogger
+{
+    private readonly TextWriter _writer;
+    private readonly SimulationEngine _engine;
+
+    public SimulationLogger(TextWriter writer, SimulationEngine engine)
+    {
+        _writer = writer;
+        _engine = engine;
+    }
+
+    protected override void Log(object message)
+    {
+        if (message is not LogEvent e)
+        {
+            return;
+        }
+        string level = e.LogLevel() switch
+        {
+            LogLevel.DebugLevel => "DEBUG",
+            LogLevel.InfoLevel => "INFO",
+            LogLevel.WarningLevel => "WARNING",
+            _ => "ERROR",
+        };
+        string cause = e is Error { Cause: { } c } ? $": {c.GetType().Name}: {c.Message}" : "";
+        lock (_writer)
+        {
+            _writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{level}] [{_engine.Now / 1e9:F6}s virtual] [{e.LogSource}] {e.Message}{cause}"));
+        }
+    }
+}
