@@ -109,6 +109,17 @@ public sealed class VcpuLguestDataTests : TestKit
         Assert.Same(mine, _cpu.Tsc);
     }
 
+    [Fact]
+    public async Task A_guest_spinning_on_PAUSE_ends_its_slice_and_runs_on_after_the_devices_had_the_CPU()
+    {
+        _cpu.Hypercall(Hypercalls.LguestInit, LguestData).Then(_ => { }).Pause().Pause().Hypercall(Hypercalls.Notify, 0x2000);
+        var vcpu = Start();
+
+        Assert.Equal(0x2000u, (await _launcher.ExpectMsgAsync<GuestNotify>(Timeout)).Address);
+        var stats = await vcpu.Ask<VcpuStats>(GetVcpuStats.Instance, Timeout);
+        Assert.Equal(2, stats.PauseExits);
+    }
+
     private sealed class FixedTsc : ITscSource
     {
         public uint KiloHertz => 1000;

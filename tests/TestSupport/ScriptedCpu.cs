@@ -85,6 +85,13 @@ public sealed class ScriptedCpu : IGuestCpu
         return this;
     }
 
+    /// <summary>A slice that ends with the guest spin-waiting on PAUSE.</summary>
+    public ScriptedCpu Pause()
+    {
+        _script.Enqueue(_ => ExitReason.Pause);
+        return this;
+    }
+
     /// <summary>A slice in which the "guest" does <paramref name="action"/> (reads or writes its memory, say).</summary>
     public ScriptedCpu Then(Action<ScriptedCpu> action)
     {

@@ -146,6 +146,9 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
                 case ExitReason.Halt:
                     Halt(_cpu);
                     break;
+                case ExitReason.Pause:
+                    YieldToDevices();
+                    break;
                 case ExitReason.Fault:
                     Exit(GuestExitKind.GuestFault, _cpu.Fault?.ToString() ?? "guest fault with no diagnostic");
                     break;

@@ -11,8 +11,8 @@ public sealed record GetVcpuStats
 /// <param name="Retired">Guest instructions retired.</param>
 /// <param name="Hypercalls">Hypercalls the guest made (int 0x1f / vmcall), by lguest call number (the index).</param>
 /// <param name="AsyncHypercalls">Calls the vCPU took from the guest's async ring that needed it (NOTIFY, SET_CLOCKEVENT, ...).</param>
-/// <param name="PauseWaits">Times the guest spun on PAUSE after a kick and the vCPU waited for the devices instead.</param>
-public sealed record VcpuStats(ulong Retired, IReadOnlyList<long> Hypercalls, long AsyncHypercalls, long PauseWaits)
+/// <param name="PauseExits">Slices the guest ended spin-waiting on PAUSE, giving the devices the CPU (PAUSE-loop exiting).</param>
+public sealed record VcpuStats(ulong Retired, IReadOnlyList<long> Hypercalls, long AsyncHypercalls, long PauseExits)
 {
     /// <summary>How many times the guest made hypercall <paramref name="call"/>.</summary>
     public long Count(uint call) => call < Hypercalls.Count ? Hypercalls[(int)call] : 0;
@@ -25,7 +25,7 @@ internal sealed class VcpuCounters
 
     public long AsyncHypercalls { get; set; }
 
-    public long PauseWaits { get; set; }
+    public long PauseExits { get; set; }
 
     public void CountHypercall(uint call)
     {
@@ -35,5 +35,5 @@ internal sealed class VcpuCounters
         }
     }
 
-    public VcpuStats Snapshot(ulong retired) => new(retired, _hypercalls.ToArray(), AsyncHypercalls, PauseWaits);
+    public VcpuStats Snapshot(ulong retired) => new(retired, _hypercalls.ToArray(), AsyncHypercalls, PauseExits);
 }

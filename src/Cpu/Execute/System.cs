@@ -68,6 +68,8 @@ internal static unsafe class SystemOps
 
     public static void Hlt(Cpu c, ref Op o) => c.EnterHalt();
 
+    public static void Pause(Cpu c, ref Op o) => c.OnPause(o.Eip);
+
     public static void Vmcall(Cpu c, ref Op o) => c.RequestHypercall();
 
     public static void Int(Cpu c, ref Op o)

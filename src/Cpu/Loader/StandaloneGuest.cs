@@ -123,8 +123,8 @@ public static class StandaloneGuest
             executed += exit.Executed;
             switch (exit.Reason)
             {
-                case ExitReason.BudgetSpent:
-                    continue;
+                case ExitReason.BudgetSpent or ExitReason.Pause:
+                    continue; // no devices here to give the CPU to
                 case ExitReason.Fault:
                     return Stop(StandaloneOutcome.Fault, cpu.Fault?.ToString() ?? $"fault at EIP 0x{cpu.Eip:x8}");
                 case ExitReason.Halt:
