@@ -15,6 +15,12 @@ public sealed partial class Cpu
     private uint _lastPauseEip = uint.MaxValue;
     private ulong _lastPauseRetired;
 
+    /// <summary>
+    /// On (the default): a spinning PAUSE ends Run. Off: PAUSE is a plain no-op, as on a host
+    /// without PLE (KVM's ple_gap=0) — for measuring what the exits buy.
+    /// </summary>
+    public bool PauseLoopExiting { get; set; } = true;
+
     /// <summary>PAUSEs that ended a Run because the guest was spinning.</summary>
     public long PauseExits { get; private set; }
 
@@ -24,7 +30,7 @@ public sealed partial class Cpu
         bool spinning = eip == _lastPauseEip && now - _lastPauseRetired <= PauseLoopGap;
         _lastPauseEip = eip;
         _lastPauseRetired = now;
-        if (spinning)
+        if (spinning && PauseLoopExiting)
         {
             PauseExits++;
             _exit = ExitReason.Pause;

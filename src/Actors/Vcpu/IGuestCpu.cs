@@ -57,6 +57,9 @@ public sealed class InterpreterCpu : IGuestCpu
         _cpu = new Interpreter(memory);
     }
 
+    /// <summary>The interpreter itself, for knobs the actor does not need (benchmarks).</summary>
+    public Interpreter Interpreter => _cpu;
+
     public GuestMemory Memory => _cpu.Memory;
 
     public uint Eip { get => _cpu.Eip; set => _cpu.Eip = value; }

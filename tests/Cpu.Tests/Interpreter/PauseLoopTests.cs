@@ -60,4 +60,23 @@ public sealed class PauseLoopTests
 
         Assert.Equal(0, g.Cpu.PauseExits);
     }
+
+    [Fact]
+    public void With_pause_loop_exiting_off_a_spin_runs_on_until_the_budget()
+    {
+        var g = new TestGuest();
+        g.Cpu.PauseLoopExiting = false;
+        g.LoadCode(a =>
+        {
+            var spin = a.CreateLabel();
+            a.Label(ref spin);
+            a.pause();
+            a.jmp(spin);
+        });
+
+        RunExit exit = g.Cpu.Run(1000);
+
+        Assert.Equal(ExitReason.BudgetSpent, exit.Reason);
+        Assert.Equal(0, g.Cpu.PauseExits);
+    }
 }
