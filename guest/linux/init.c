@@ -110,14 +110,12 @@ static __attribute__((noreturn)) void power_off(void)
     }
 }
 
-/* The shell runs in a session of its own on /dev/hvc0, so hvc0 is its controlling terminal and
- * Ctrl-C reaches the command it runs (/dev/console can never be one). */
-static void run_shell(void)
+static int shell_once(void)
 {
     int pid = sys_fork();
     if (pid < 0) {
         printf("init: fork: %s\n", lx_strerror(pid));
-        return;
+        return 0;
     }
     if (pid == 0) {
         sys_setsid();
@@ -134,7 +132,22 @@ static void run_shell(void)
         printf("init: exec %s: %s\n", SHELL, lx_strerror(r));
         sys_exit(127);
     }
-    say_status(SHELL, pid, wait_for(pid));
+    int status = wait_for(pid);
+    say_status(SHELL, pid, status);
+    return status;
+}
+
+/* The shell runs in a session of its own on /dev/hvc0, so hvc0 is its controlling terminal and
+ * Ctrl-C reaches the command it runs (/dev/console can never be one). Returns when the shell
+ * exits; one killed by a signal is started again, as a person at the console would want. */
+static void run_shell(void)
+{
+    for (;;) {
+        int status = shell_once();
+        if (status < 0 || LX_WIFEXITED(status))
+            return;
+        printf("init: starting %s again\n", SHELL);
+    }
 }
 
 int main(int argc, char **argv, char **envp)

@@ -76,7 +76,8 @@ struct lx_sigaction {
 };
 
 /* A handler returns here; rt_sigreturn restores the interrupted context. With no libc to
- * provide it, SA_RESTORER points the kernel at this. */
+ * provide it, SA_RESTORER points the kernel at this. SA_SIGINFO too: without it an i386 kernel
+ * builds the old-style frame, which only sigreturn (not rt_sigreturn) can unwind. */
 void lx_sigreturn(void);
 #define LX_STR_(x) #x
 #define LX_STR(x) LX_STR_(x)
@@ -90,6 +91,6 @@ __asm__(".text\n.globl lx_sigreturn\n.type lx_sigreturn,@function\nlx_sigreturn:
 
 int sys_signal(int sig, void (*handler)(int))
 {
-    struct lx_sigaction sa = { handler, SA_RESTORER, lx_sigreturn, 0 };
+    struct lx_sigaction sa = { handler, SA_SIGINFO | SA_RESTORER, lx_sigreturn, 0 };
     return (int)lx_syscall4(SYS_rt_sigaction, sig, &sa, 0, sizeof sa.mask);
 }

@@ -61,6 +61,7 @@
 #define SIGKILL  9
 #define SIGTERM 15
 #define SIGCHLD 17
+#define SA_SIGINFO  0x00000004u
 #define SA_RESTORER 0x04000000u
 #define SIG_DFL ((void (*)(int))0)
 #define SIG_IGN ((void (*)(int))1)
