@@ -104,7 +104,7 @@ internal static class KickBench
         {
         }
 
-        public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed)
+        public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed, ConsoleInputCredit credit)
         {
         }
     }

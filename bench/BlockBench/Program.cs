@@ -87,7 +87,10 @@ internal static partial class Program
         var console = new InMemoryConsoleBackend();
         using var backend = FileBlockBackend.Open(disk, readOnly: false);
         var vm = new VmConfig("bench", 64UL << 20, File.ReadAllBytes(Path.Combine(root, "guest", "prebuilt", "kernel.elf")),
-            $"run=blkbench mb={mb}", [new ConsoleConfig(console), new BlockDeviceConfig(backend)]);
+            $"run=blkbench mb={mb}", [new ConsoleConfig(console), new BlockDeviceConfig(backend)])
+        {
+            Machine = MachineSettings.FromConfig(config), // the vCPU's slice and dispatcher, the ring size, as the host runs them
+        };
         var running = VmLauncher.Launch(system, vm);
         var exited = await running.Exited.WaitAsync(TimeSpan.FromMinutes(20));
         await system.Terminate();

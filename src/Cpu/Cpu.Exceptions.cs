@@ -13,7 +13,10 @@ internal static class Vectors
     public const int Breakpoint = 3;
     public const int Overflow = 4;
     public const int InvalidOpcode = 6;
+    public const int DeviceNotAvailable = 7;
     public const int DoubleFault = 8;
+    public const int SegmentNotPresent = 11;
+    public const int StackFault = 12;
     public const int GeneralProtection = 13;
     public const int PageFault = 14;
 
@@ -43,10 +46,11 @@ internal static class Vectors
 /// <summary>A guest exception raised while executing an instruction (a fault: EIP stays at the instruction).</summary>
 internal sealed class GuestTrap : Exception
 {
-    public GuestTrap(int vector, uint errorCode = 0) : base(Vectors.Name(vector))
+    public GuestTrap(int vector, uint errorCode = 0, uint eipOffset = 0) : base(Vectors.Name(vector))
     {
         Vector = vector;
         ErrorCode = errorCode;
+        EipOffset = eipOffset;
     }
 
     public GuestTrap()
@@ -64,6 +68,12 @@ internal sealed class GuestTrap : Exception
     public int Vector { get; }
 
     public uint ErrorCode { get; }
+
+    /// <summary>
+    /// Bytes past the start of the decoded instruction where the fault struck: non-zero only for
+    /// Iced's merged WAIT + x87 forms, where the WAIT completed and the x87 instruction faulted.
+    /// </summary>
+    public uint EipOffset { get; }
 }
 
 /// <summary>The guest cannot continue (no handler, double fault, address outside memory, ...).</summary>
@@ -84,10 +94,8 @@ internal sealed class FatalGuestException : Exception
 
 public sealed unsafe partial class Cpu
 {
-    // The IDT the guest fills with LOAD_IDT_ENTRY (lguest has no LIDT), and a GDT for TLS and
-    // LOAD_GDT_ENTRY, whose only effect here is the FS/GS base a selector load picks up.
+    // The IDT the guest fills with LOAD_IDT_ENTRY (lguest has no LIDT).
     private readonly ulong[] _idt = new ulong[256];
-    private readonly ulong[] _gdt = new ulong[32];
     private bool _delivering;
 
     /// <summary>Sets an 8-byte IDT gate: low = selector &lt;&lt; 16 | offset 15..0; high = offset 31..16 | P | DPL | type.</summary>
@@ -101,9 +109,12 @@ public sealed unsafe partial class Cpu
     internal bool GatePresent(int vector) => (_idt[vector] & (0x8000ul << 32)) != 0;
 
     /// <summary>
-    /// Delivers an exception or interrupt through the IDT: pushes EFLAGS (IF virtual when
-    /// lguest_data exists), CS, the return EIP and the error code if any, and jumps to the gate.
-    /// A missing gate, or a fault while pushing the frame, is fatal (lguest killed such a guest).
+    /// Delivers an exception or interrupt through the IDT as lguest's set_guest_interrupt() did:
+    /// from ring 3 it switches to the stack the guest gave with SET_STACK and pushes the old SS
+    /// and ESP first; then EFLAGS (IF virtual when lguest_data exists), CS, the return EIP and
+    /// the error code if any; the handler runs at ring 1 with CS = __KERNEL_CS | 1, whatever
+    /// selector the gate named. The frame is written with the kernel's rights. A missing gate, or
+    /// a fault while pushing the frame, is fatal (lguest killed such a guest).
     /// </summary>
     internal void Deliver(int vector, bool hasError, uint error, uint returnEip)
     {
@@ -119,11 +130,23 @@ public sealed unsafe partial class Cpu
         uint low = (uint)gate;
         uint high = (uint)(gate >> 32);
         uint flags = PushedFlags();
-        uint esp = R[4];
+        bool fromUser = _cpl != KernelPl;
+        uint oldEsp = R[4];
+        uint oldSs = Selectors[2];
+        uint esp = oldEsp;
+        if (fromUser)
+        {
+            if (KernelStackSegment == 0)
+            {
+                throw new FatalGuestException($"{Vectors.Name(vector)} (vector {vector}) in ring {_cpl}, but the guest never gave a kernel stack with SET_STACK");
+            }
+            esp = KernelStackPointer;
+        }
+        SetCpl(KernelPl);
         _delivering = true;
         try
         {
-            uint n = esp - (hasError ? 16u : 12u);
+            uint n = esp - (fromUser ? 20u : 12u) - (hasError ? 4u : 0u);
             uint p = n;
             if (hasError)
             {
@@ -133,6 +156,12 @@ public sealed unsafe partial class Cpu
             Write32(p, returnEip);
             Write32(p + 4, Selectors[1]);
             Write32(p + 8, flags);
+            if (fromUser)
+            {
+                Write32(p + 12, oldEsp);
+                Write32(p + 16, oldSs);
+                Selectors[2] = (ushort)KernelStackSegment;
+            }
             R[4] = n;
         }
         catch (GuestTrap trap)
@@ -143,7 +172,7 @@ public sealed unsafe partial class Cpu
         {
             _delivering = false;
         }
-        Selectors[1] = (ushort)(low >> 16);
+        Selectors[1] = KernelCs;
         if (((high >> 8) & 0xF) == 0xE)
         {
             SetInterruptsEnabled(false);
@@ -163,7 +192,7 @@ public sealed unsafe partial class Cpu
         int got = 0;
         for (; got < bytes.Length; got++)
         {
-            if (!TryWalk(eip + (uint)got, false, out uint pa, out _) || pa >= MemSize)
+            if (!TryWalk(eip + (uint)got, false, false, out uint pa, out _) || pa >= MemSize)
             {
                 break;
             }

@@ -30,6 +30,7 @@ public sealed unsafe partial class Cpu
     internal const uint IF = 0x200;
     internal const uint DF = 0x400;
     internal const uint OF = 0x800;
+    internal const uint Iopl = 0x3000;
     internal const uint ArithFlags = CF | PF | AF | ZF | SF | OF;
 
     // The bits of EFLAGS a guest may change with POPF/IRET (no IOPL/VM games: the guest is a kernel).

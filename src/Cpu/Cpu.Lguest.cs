@@ -19,6 +19,14 @@ public sealed unsafe partial class Cpu
     /// <summary>lguest's GDT_ENTRY_TLS_MIN on i386: LOAD_TLS fills GDT slots 6, 7, 8.</summary>
     public const int TlsGdtSlot = 6;
 
+    /// <summary>Linux's SYSCALL_VECTOR: the one vector from 32 up that lguest let the guest's processes trap to.</summary>
+    public const int SyscallVector = 0x80;
+
+    // lguest_data.syscall_vec as the guest gave it at LGUEST_INIT: the vector its processes use
+    // for system calls (Linux: 0x80). lguest's host honoured it as its syscall_vector module
+    // parameter: a vector from 32 up is delivered to the guest only if it is the system-call one.
+    private int _guestSyscallVector = SyscallVector;
+
     private int _nextAsyncCall;
     private readonly Queue<HypercallRequest> _deferredAsync = new();
 
@@ -60,13 +68,25 @@ public sealed unsafe partial class Cpu
     /// <summary>EFLAGS as PUSHF and an interrupt frame show it: IF is the virtual one.</summary>
     internal uint PushedFlags() => (Eflags & ~IF) | (InterruptsEnabled ? IF : 0);
 
-    /// <summary>EFLAGS from POPF/IRET: IF goes to the virtual flag.</summary>
+    /// <summary>
+    /// EFLAGS from POPF/IRET. IOPL never changes: only ring 0 may change it, and lguest never ran
+    /// its guest there. IF: in the ring-1 kernel it goes to the virtual flag (lguest's iret and
+    /// restore_fl wrote irq_enabled); in ring 3 (CPL above IOPL 0) the hardware leaves IF alone,
+    /// so a process can never turn the kernel's interrupts off.
+    /// </summary>
     internal void PoppedFlags(uint value, int size)
     {
-        uint keep = size == 2 ? Eflags & 0xFFFF0000 : Eflags & 0x00030000;
-        uint low = size == 2 ? value & 0xFFFF : value & ~0x00030000u;
-        Eflags = keep | low;
-        SetInterruptsEnabled((value & IF) != 0);
+        uint fixedBits = (size == 2 ? 0xFFFF0000u : 0x00030000u) | Iopl;
+        bool ifWritable = _cpl <= KernelPl;
+        if (!ifWritable)
+        {
+            fixedBits |= IF;
+        }
+        Eflags = (Eflags & fixedBits) | (value & ~fixedBits);
+        if (ifWritable)
+        {
+            SetInterruptsEnabled((value & IF) != 0);
+        }
     }
 
     public bool TryServeLocalHypercall(in HypercallRequest call, out uint result)
@@ -83,14 +103,20 @@ public sealed unsafe partial class Cpu
                 LguestDataAddress = call.Arg1;
                 Memory.WriteU32(call.Arg1 + LguestDataLayout.TscKhz, Tsc.KiloHertz);
                 _nextAsyncCall = 0;
-                return true;
-            case Hypercalls.LoadIdtEntry:
-                if (call.Arg1 > 255)
+                // lguest's check_syscall_vector(): a vector the host cannot give is fatal. Here
+                // that is one below 64 (exceptions, the hypercall trap, the 32 IRQ vectors); 0
+                // (a guest with no processes, like this project's sample kernel, leaves it so)
+                // means lguest's default, 0x80.
+                uint syscallVec = Memory.ReadU32(call.Arg1 + LguestDataLayout.SyscallVec);
+                if (syscallVec != 0 && syscallVec is < LguestDataLayout.IrqVectorBase + LguestDataLayout.IrqCount or > 255)
                 {
-                    SetFatal($"LOAD_IDT_ENTRY: vector {call.Arg1} out of range", _eip);
+                    SetFatal($"LGUEST_INIT: bad syscall vector {syscallVec} in lguest_data.syscall_vec (expected 0x80, or another from 64 to 255)", _eip);
                     return true;
                 }
-                SetIdtEntry((int)call.Arg1, call.Arg2, call.Arg3);
+                _guestSyscallVector = syscallVec == 0 ? SyscallVector : (int)syscallVec;
+                return true;
+            case Hypercalls.LoadIdtEntry:
+                LoadGuestIdtEntry(call.Arg1, call.Arg2, call.Arg3);
                 return true;
             case Hypercalls.NewPgtable:
                 if (!Memory.Contains(call.Arg1 & 0xFFFFF000, 4096))
@@ -128,10 +154,23 @@ public sealed unsafe partial class Cpu
                 SetGdtEntry((int)call.Arg1, ((ulong)call.Arg3 << 32) | call.Arg2);
                 return true;
             case Hypercalls.SetStack:
+                // lguest's guest_set_stack(): the stack must be at ring 1, and one or two pages.
+                if ((call.Arg1 & 3) != KernelPl)
+                {
+                    SetFatal($"SET_STACK: bad stack segment 0x{call.Arg1:x} (not at privilege level {KernelPl})", _eip);
+                    return true;
+                }
+                if (call.Arg3 > 2)
+                {
+                    SetFatal($"SET_STACK: bad stack pages {call.Arg3} (one or two)", _eip);
+                    return true;
+                }
                 KernelStackSegment = call.Arg1;
                 KernelStackPointer = call.Arg2;
                 return true;
             case Hypercalls.Ts:
+                // lguest's guest never writes CR0: its write_cr0 passes only TS down.
+                TaskSwitched = (call.Arg1 & Cr0Ts) != 0;
                 return true;
             case Hypercalls.FlushAsync:
                 FlushAsync();
@@ -146,6 +185,29 @@ public sealed unsafe partial class Cpu
                 SetFatal($"unknown hypercall {call.Call}", _eip);
                 return true;
         }
+    }
+
+    // lguest's load_guest_idt_entry(): the guest never handles NMI, #DF, vector 15 or the
+    // hypercall trap (those writes are ignored); a present gate must be an interrupt (0xE) or
+    // trap (0xF) gate, anything else kills the guest.
+    private void LoadGuestIdtEntry(uint vector, uint low, uint high)
+    {
+        if (vector > 255)
+        {
+            SetFatal($"LOAD_IDT_ENTRY: vector {vector} out of range", _eip);
+            return;
+        }
+        if (vector is 2 or 8 or 15 or Hypercalls.TrapEntryVector)
+        {
+            return;
+        }
+        uint type = (high >> 8) & 0xF;
+        if ((high & 0x8000) != 0 && type is not (0xE or 0xF))
+        {
+            SetFatal($"LOAD_IDT_ENTRY: vector {vector} has gate type 0x{type:x} (only interrupt 0xE and trap 0xF gates)", _eip);
+            return;
+        }
+        SetIdtEntry((int)vector, (high & 0x8000) == 0 ? 0 : low, (high & 0x8000) == 0 ? 0 : high);
     }
 
     // lguest's do_async_hcalls: walk the ring from where we stopped; status 0 means the guest
@@ -180,40 +242,6 @@ public sealed unsafe partial class Cpu
             {
                 break;
             }
-        }
-    }
-
-    private void SetGdtEntry(int index, ulong descriptor)
-    {
-        _gdt[index] = descriptor;
-        // A segment register already holding this selector sees the new base, as Linux expects
-        // after LOAD_TLS on a context switch (it reloads %gs anyway).
-        if (Selectors[4] >> 3 == index)
-        {
-            FsBase = DescriptorBase(descriptor);
-        }
-        if (Selectors[5] >> 3 == index)
-        {
-            GsBase = DescriptorBase(descriptor);
-        }
-    }
-
-    private static uint DescriptorBase(ulong d) =>
-        (uint)(((d >> 16) & 0xFFFFFF) | ((d >> 32) & 0xFF000000));
-
-    /// <summary>Loads a segment register (Iced order ES CS SS DS FS GS); only FS and GS have a base.</summary>
-    internal void LoadSegment(int sreg, ushort selector)
-    {
-        Selectors[sreg] = selector;
-        int index = selector >> 3;
-        uint segBase = index == 0 || index >= _gdt.Length ? 0 : DescriptorBase(_gdt[index]);
-        if (sreg == 4)
-        {
-            FsBase = segBase;
-        }
-        else if (sreg == 5)
-        {
-            GsBase = segBase;
         }
     }
 

@@ -2,42 +2,51 @@ using System.Runtime.CompilerServices;
 
 namespace LguestActors.Cpu;
 
-// 2-level i386 paging (4 KiB pages and PSE 4 MiB pages) with a software TLB. The guest runs as
-// a kernel with CR0.WP=1 semantics: a write to a read-only page faults. Accessed and dirty bits
-// are set as the hardware sets them (A on every walk, D on a write).
+// 2-level i386 paging (4 KiB pages and PSE 4 MiB pages) with a software TLB. Supervisor
+// accesses (the guest kernel at ring 1) see CR0.WP=1 semantics: a write to a read-only page
+// faults. User accesses (ring 3) also need the U/S bit in both levels. Accessed and dirty bits
+// are set as the hardware sets them (A on every permitted walk, D on a write).
 public sealed unsafe partial class Cpu
 {
     private const int TlbBits = 10;
     private const uint TlbMask = (1u << TlbBits) - 1;
+    private const int TlbSize = 1 << TlbBits;
 
-    // Direct-mapped, keyed by linear page. A tag is (linear page | 1) so 0 is never valid.
-    // The write TLB holds only pages that are writable, already dirty and not holding cached
-    // code, so a store that hits it needs no further check.
+    // Four direct-mapped tables keyed by linear page: kernel read, kernel write, user read, user
+    // write (_rTlb/_wTlb point at the current privilege's pair). A tag is (linear page | 1) so 0
+    // is never valid. A user entry is filled only by a walk with user rights, so ring 3 can never
+    // hit a supervisor-only translation on the fast path. The write tables hold only pages that
+    // are writable (with the table's rights), already dirty and not holding cached code, so a
+    // store that hits needs no further check.
     // Pinned, and read through pointers on the hot path: no bounds checks (the index is masked).
-    private readonly TlbEntry[] _rTlbArray = GC.AllocateArray<TlbEntry>(1 << TlbBits, pinned: true);
-    private readonly TlbEntry[] _wTlbArray = GC.AllocateArray<TlbEntry>(1 << TlbBits, pinned: true);
-    private readonly TlbEntry* _rTlb;
-    private readonly TlbEntry* _wTlb;
+    private readonly TlbEntry[] _tlbArray = GC.AllocateArray<TlbEntry>(4 * TlbSize, pinned: true);
+    private readonly TlbEntry* _tlb;
+    private TlbEntry* _rTlb;
+    private TlbEntry* _wTlb;
 
     /// <summary>Bumped on every TLB flush: the decoded-block lookup keyed by linear EIP checks it.</summary>
     internal int _mapEpoch;
 
     internal void FlushTlb()
     {
-        Array.Clear(_rTlbArray);
-        Array.Clear(_wTlbArray);
+        Array.Clear(_tlbArray);
         _mapEpoch++;
     }
 
-    internal void FlushWriteTlb() => Array.Clear(_wTlbArray);
+    internal void FlushWriteTlb()
+    {
+        new Span<TlbEntry>(_tlb + TlbSize, TlbSize).Clear();
+        new Span<TlbEntry>(_tlb + 3 * TlbSize, TlbSize).Clear();
+    }
 
     /// <summary>
-    /// Walks the page tables. Returns the physical address, or raises #PF with CR2 and the
-    /// architectural error code (bit 0 P: protection violation, bit 1 W/R: the access was a write).
+    /// Walks the page tables with the current privilege's rights. Returns the physical address,
+    /// or raises #PF with CR2 and the architectural error code (bit 0 P: a protection violation,
+    /// not a missing page; bit 1 W/R: the access was a write; bit 2 U/S: it came from ring 3).
     /// </summary>
     internal uint Translate(uint la, bool write)
     {
-        if (!TryWalk(la, write, out uint pa, out uint error))
+        if (!TryWalk(la, write, UserMode, out uint pa, out uint error))
         {
             throw PageFault(la, error);
         }
@@ -50,14 +59,16 @@ public sealed unsafe partial class Cpu
         return new GuestTrap(Vectors.PageFault, error);
     }
 
-    internal bool TryWalk(uint la, bool write, out uint pa, out uint error)
+    internal bool TryWalk(uint la, bool write, bool user, out uint pa, out uint error)
     {
-        error = write ? 2u : 0u;
+        error = (write ? 2u : 0u) | (user ? 4u : 0u);
         if (!PagingEnabled)
         {
             pa = la;
             return true;
         }
+        // the rights both levels must grant: R/W for a write (WP=1), U/S from ring 3
+        uint need = (write ? 2u : 0u) | (user ? 4u : 0u);
         uint pdeAddr = Cr3 + ((la >> 22) << 2);
         uint pde = ReadPhys32(pdeAddr);
         if ((pde & 1) == 0)
@@ -67,7 +78,7 @@ public sealed unsafe partial class Cpu
         }
         if ((pde & 0x80) != 0)
         {
-            if (write && (pde & 2) == 0)
+            if ((pde & need) != need)
             {
                 error |= 1;
                 pa = 0;
@@ -88,7 +99,7 @@ public sealed unsafe partial class Cpu
             pa = 0;
             return false;
         }
-        if (write && ((pde & pte & 2) == 0))
+        if ((pde & pte & need) != need)
         {
             error |= 1;
             pa = 0;

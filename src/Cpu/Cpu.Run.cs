@@ -6,14 +6,18 @@ namespace LguestActors.Cpu;
 
 // The run loop and the decoded-block cache. Blocks are keyed by (physical address, linear
 // address) — branch targets inside a block are linear — and found first through a small
-// direct-mapped table keyed by linear EIP, which is valid only for the current TLB epoch.
+// direct-mapped table keyed by linear EIP, which is valid only for the current TLB epoch; each
+// privilege level has its own table (a ring-3 fetch must never find a block whose page it may
+// not execute, so it goes through the user TLB's checked translation first).
 public sealed unsafe partial class Cpu
 {
     private const int FastBits = 12;
     private const uint FastMask = (1u << FastBits) - 1;
 
     private readonly BlockDecoder _decoder;
-    private readonly Block?[] _fast = new Block?[1 << FastBits];
+    private readonly Block?[] _fastKernel = new Block?[1 << FastBits];
+    private readonly Block?[] _fastUser = new Block?[1 << FastBits];
+    private Block?[] _fast;
     private readonly Dictionary<BlockKey, Block> _blocks = [];
     private readonly Dictionary<uint, List<Block>> _blocksByPage = [];
     private int _seenCodeEpoch;
@@ -50,6 +54,12 @@ public sealed unsafe partial class Cpu
             {
                 // A fault: the instruction did not complete, so the frame holds its own EIP.
                 uint faultEip = RetireUpToFault();
+                if (trap.EipOffset != 0)
+                {
+                    // Iced's merged WAIT + x87 form: the WAIT retired, the x87 instruction faulted.
+                    _retired++;
+                    faultEip += trap.EipOffset;
+                }
                 _stop = false;
                 _exit = null;
                 _eip = faultEip;
@@ -200,7 +210,7 @@ public sealed unsafe partial class Cpu
             return true;
         }
         uint next = (b.LinearEip & 0xFFFFF000) + 0x1000;
-        return TryWalk(next, false, out uint pa, out _) && (pa & 0xFFFFF000) == b.SecondPagePhys;
+        return TryWalk(next, false, UserMode, out uint pa, out _) && (pa & 0xFFFFF000) == b.SecondPagePhys;
     }
 
     private void AddToPage(uint pfn, Block b)

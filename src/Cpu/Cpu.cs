@@ -32,8 +32,9 @@ public sealed unsafe partial class Cpu
     internal uint _eip;
     internal ulong _retired;
 
-    // Selectors as last loaded, in ES CS SS DS FS GS order (Iced's order); only FS/GS bases matter.
-    internal readonly ushort[] Selectors = [0x68, 0x60, 0x68, 0x68, 0, 0];
+    // Selectors as last loaded, in ES CS SS DS FS GS order (Iced's order); only FS/GS bases
+    // matter. lguest's launcher started the guest with __KERNEL_CS|1 and __KERNEL_DS|1.
+    internal readonly ushort[] Selectors = [KernelDs, KernelCs, KernelDs, KernelDs, 0, 0];
 
     public Cpu(GuestMemory memory)
     {
@@ -41,8 +42,9 @@ public sealed unsafe partial class Cpu
         Memory = memory;
         R = (uint*)Unsafe.AsPointer(ref _regArray[0]);
         SegBase = (uint*)Unsafe.AsPointer(ref _segArray[0]);
-        _rTlb = (TlbEntry*)Unsafe.AsPointer(ref _rTlbArray[0]);
-        _wTlb = (TlbEntry*)Unsafe.AsPointer(ref _wTlbArray[0]);
+        _tlb = (TlbEntry*)Unsafe.AsPointer(ref _tlbArray[0]);
+        _fast = _fastKernel;
+        SetCpl(KernelPl);
         // GuestMemory allocates its array pinned for the life of the VM, so the pointer stays valid.
         Mem = (byte*)Unsafe.AsPointer(ref memory.Bytes[0]);
         MemSize = (uint)memory.Size;

@@ -51,7 +51,9 @@ internal static class LguestHost
                     Fail(env, $"{error.Message} (try '{Usage.ProgramName} --help')");
                     return ExitCodes.Usage;
                 case HostCommand.Run run:
-                    return await BootAsync(run.Options, env).ConfigureAwait(false);
+                    return await BootAsync(run.Options, env, args, null).ConfigureAwait(false);
+                case HostCommand.Replay replay:
+                    return await ReplayAsync(replay.Path, env).ConfigureAwait(false);
                 default:
                     throw new InvalidOperationException("unhandled command");
             }
@@ -65,10 +67,58 @@ internal static class LguestHost
         }
     }
 
-    private static async Task<int> BootAsync(LaunchOptions options, HostEnvironment env)
+    /// <summary>--replay FILE: the recording's own command line, on the simulation engine, its inputs at their step boundaries.</summary>
+    private static async Task<int> ReplayAsync(string path, HostEnvironment env)
     {
+        Simulation.SessionRecording recording;
+        try
+        {
+            recording = Simulation.SessionRecording.Parse(await File.ReadAllTextAsync(path).ConfigureAwait(false), path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            Fail(env, e is FormatException ? e.Message : $"--replay {path}: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        if (LaunchOptions.Parse(recording.Args) is not HostCommand.Run { Options: var options })
+        {
+            Fail(env, $"{path}: the recorded command line is not a run: {string.Join(' ', recording.Args)}");
+            return ExitCodes.Failure;
+        }
+        var simulation = (options.Simulation ?? new SimulationOptions(recording.Seed, null, null, null)) with { Seed = recording.Seed, RecordPath = null, InputPath = null };
+        return await BootAsync(options with { Simulation = simulation }, env, recording.Args, recording).ConfigureAwait(false);
+    }
+
+    /// <summary>The command line a recording keeps: all but --record FILE.</summary>
+    private static List<string> RecordedArgs(IReadOnlyList<string> args)
+    {
+        var kept = new List<string>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (args[i] == "--record")
+            {
+                i++;
+            }
+            else if (!args[i].StartsWith("--record=", StringComparison.Ordinal))
+            {
+                kept.Add(args[i]);
+            }
+        }
+        return kept;
+    }
+
+    private static async Task<int> BootAsync(LaunchOptions options, HostEnvironment env, IReadOnlyList<string> args, Simulation.SessionRecording? replay)
+    {
+        // A stop request (a signal, or the console's escape key) ends the run with its own code and
+        // line. Signals are taken from the first moment, so one that comes while the host is still
+        // reading files or starting the actor system is answered the same way as one that comes later.
+        var stopRequested = new TaskCompletionSource<(int Code, string Line)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable signals = env.Signals.Register(signal =>
+            stopRequested.TrySetResult((ExitCodes.ForSignal(signal), $"stopped by SIG{SignalName(signal)}")));
+
         // Phases, in order: kernel, configuration, console, actor system, VM, wait, shutdown.
-        (byte[] kernel, _, string? kernelError) = KernelFile.Read(options.KernelPath, env.SearchRoots);
+        (byte[] kernel, string kernelPath, string? kernelError) = KernelFile.Read(options.KernelPath, env.SearchRoots);
+        kernelError ??= KernelFile.CheckImage(kernelPath, kernel, options.MemoryBytes);
         if (kernelError is not null)
         {
             Fail(env, kernelError);
@@ -78,7 +128,7 @@ internal static class LguestHost
         byte[] initrd = [];
         if (options.InitrdPath is string initrdPath)
         {
-            (initrd, _, string? initrdError) = KernelFile.ReadImage(initrdPath, "initrd");
+            (initrd, _, string? initrdError) = KernelFile.ReadInitrd(initrdPath);
             if (initrdError is not null)
             {
                 Fail(env, initrdError);
@@ -89,7 +139,8 @@ internal static class LguestHost
         var extraKernels = new List<byte[]>();
         foreach (var extra in options.ExtraVms ?? [])
         {
-            (byte[] image, _, string? error) = KernelFile.Read(extra.KernelPath, env.SearchRoots);
+            (byte[] image, string path, string? error) = KernelFile.Read(extra.KernelPath, env.SearchRoots);
+            error ??= KernelFile.CheckImage(path, image, extra.MemoryBytes);
             if (error is not null)
             {
                 Fail(env, $"vm {extra.Name}: {error}");
@@ -119,8 +170,17 @@ internal static class LguestHost
         }
         try
         {
+            if (options.Simulation is not null)
+            {
+                var (code, line) = Simulation.SimulatedHost.Run(options, env, config!, settings!, kernel, initrd, extraKernels, disks, RecordedArgs(args), replay);
+                if (line is not null)
+                {
+                    Fail(env, line);
+                }
+                return code;
+            }
             var blockOptions = new BlockDeviceOptions(IoDispatcher: settings!.DeviceIoDispatcher);
-            return await BootWithDisksAsync(options, env, kernel, initrd, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList()).ConfigureAwait(false);
+            return await BootWithDisksAsync(options, env, kernel, initrd, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList(), stopRequested).ConfigureAwait(false);
         }
         finally
         {
@@ -154,10 +214,8 @@ internal static class LguestHost
     }
 
     private static async Task<int> BootWithDisksAsync(LaunchOptions options, HostEnvironment env, byte[] kernel, byte[] initrd, IReadOnlyList<byte[]> extraKernels,
-        Config config, LguestSettings settings, IReadOnlyList<DeviceConfig> disks)
+        Config config, LguestSettings settings, IReadOnlyList<DeviceConfig> disks, TaskCompletionSource<(int Code, string Line)> stopRequested)
     {
-        // A stop request (a signal, or the console's escape key) ends the run with its own code and line.
-        var stopRequested = new TaskCompletionSource<(int Code, string Line)>(TaskCreationOptions.RunContinuationsAsynchronously);
         void StopFromConsole() => stopRequested.TrySetResult((ExitCodes.Stopped, "stopped from the console (escape key)"));
 
         IConsoleBackend console;
@@ -189,7 +247,7 @@ internal static class LguestHost
             // lguest.faults and lguest.devices.supervision apply to every VM (each its own injector).
             var (plan, supervision) = Experiments.HostFaults.Read(config!);
             IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, initrd, console, disks, extraKernels, tapBackends, env)
-                .Select(vm => vm with { Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision }).ToList();
+                .Select(vm => vm with { Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision, Machine = settings.Machine }).ToList();
             outcome = await RunVmAsync(Vms, config, env, stopRequested).ConfigureAwait(false);
         }
         catch (NetBackendException e)
@@ -261,9 +319,10 @@ internal static class LguestHost
     private static async Task<(int, string?)> RunVmAsync(Func<ActorSystem, IReadOnlyList<VmConfig>> vmConfigs, Config config, HostEnvironment env,
         TaskCompletionSource<(int Code, string Line)> stopRequested)
     {
-        using IDisposable signals = env.Signals.Register(signal =>
-            stopRequested.TrySetResult((ExitCodes.ForSignal(signal), $"stopped by SIG{SignalName(signal)}")));
-
+        if (stopRequested.Task.IsCompleted)
+        {
+            return await stopRequested.Task.ConfigureAwait(false); // stopped before anything started
+        }
         using IHost host = BuildHost(config, env);
         await host.StartAsync().ConfigureAwait(false);
         try

@@ -33,7 +33,7 @@ internal sealed class PrefixedConsoleBackend(string name, TextWriter writer) : I
         }
     }
 
-    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed)
+    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed, ConsoleInputCredit credit)
     {
     }
 }

@@ -35,7 +35,7 @@ public sealed class ConsoleBackendTests
         backend.Type("early");
         var received = new StringBuilder();
         bool closed = false;
-        backend.Start(b => received.Append(Encoding.UTF8.GetString(b.Span)), () => closed = true);
+        backend.Start(b => received.Append(Encoding.UTF8.GetString(b.Span)), () => closed = true, ConsoleInputCredit.Unlimited());
         backend.Type(" late");
         backend.CloseInput();
         Assert.Equal("early late", received.ToString());
@@ -50,7 +50,7 @@ public sealed class ConsoleBackendTests
         using var terminal = new TerminalConsoleBackend(stdout, stdin, isTerminal: false);
         var received = new StringBuilder();
         var closed = new TaskCompletionSource();
-        terminal.Start(b => { lock (received) { received.Append(Encoding.UTF8.GetString(b.Span)); } }, () => closed.SetResult());
+        terminal.Start(b => { lock (received) { received.Append(Encoding.UTF8.GetString(b.Span)); } }, () => closed.SetResult(), ConsoleInputCredit.Unlimited());
         await closed.Task.WaitAsync(Timeout);
         lock (received)
         {
@@ -132,7 +132,7 @@ public sealed class ConsoleBackendTests
         var received = new List<byte>();
         var closed = new TaskCompletionSource();
 
-        terminal.Start(b => { lock (received) { received.AddRange(b.ToArray()); } }, () => closed.SetResult());
+        terminal.Start(b => { lock (received) { received.AddRange(b.ToArray()); } }, () => closed.SetResult(), ConsoleInputCredit.Unlimited());
         await closed.Task.WaitAsync(Timeout);
 
         Assert.Equal(1, Volatile.Read(ref exits));
@@ -153,7 +153,7 @@ public sealed class ConsoleBackendTests
         var received = new List<byte>();
         var closed = new TaskCompletionSource();
 
-        terminal.Start(b => { lock (received) { received.AddRange(b.ToArray()); } }, () => closed.SetResult());
+        terminal.Start(b => { lock (received) { received.AddRange(b.ToArray()); } }, () => closed.SetResult(), ConsoleInputCredit.Unlimited());
         await closed.Task.WaitAsync(Timeout);
 
         Assert.False(exited);
@@ -200,5 +200,43 @@ public sealed class ConsoleBackendTests
         public void Advance(TimeSpan by) => _now += by;
 
         public override DateTimeOffset GetUtcNow() => _now;
+    }
+
+    [Fact]
+    public async Task The_terminal_backend_reads_no_more_stdin_than_the_credit_allows()
+    {
+        var stdin = new MemoryStream(Encoding.ASCII.GetBytes("abcdefgh"));
+        var terminal = new TerminalConsoleBackend(new MemoryStream(), stdin, isTerminal: false);
+        var credit = new ConsoleInputCredit(window: 3);
+        var received = new List<byte>();
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        terminal.Start(b => { lock (received) { received.AddRange(b.ToArray()); } }, () => closed.SetResult(), credit);
+
+        await WaitUntilAsync(() => { lock (received) { return received.Count == 3; } });
+        await Task.Delay(100);
+        Assert.Equal(3, stdin.Position); // it stopped reading: the rest stays in the pipe
+        lock (received)
+        {
+            Assert.Equal("abc", Encoding.ASCII.GetString(received.ToArray()));
+        }
+
+        credit.Return(3); // the guest took them
+        await WaitUntilAsync(() => { lock (received) { return received.Count == 6; } });
+        credit.Return(3);
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        lock (received)
+        {
+            Assert.Equal("abcdefgh", Encoding.ASCII.GetString(received.ToArray()));
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            await Task.Delay(5);
+        }
     }
 }

@@ -291,7 +291,7 @@ public sealed class GuestSupervisorTests : TestKit
             inner.Write(bytes);
         }
 
-        public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed) => inner.Start(onInput, onClosed);
+        public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed, ConsoleInputCredit credit) => inner.Start(onInput, onClosed, credit);
     }
 }
 

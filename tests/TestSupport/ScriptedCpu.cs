@@ -20,6 +20,7 @@ public sealed class ScriptedCpu : IGuestCpu
     private readonly Channel<int> _delivered = Channel.CreateUnbounded<int>();
     private readonly ConcurrentQueue<uint> _results = new();
     private readonly Queue<HypercallRequest> _deferred = new();
+    private readonly TaskCompletionSource _firstRun = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ScriptedCpu(GuestMemory memory)
     {
@@ -57,6 +58,18 @@ public sealed class ScriptedCpu : IGuestCpu
     public IReadOnlyCollection<uint> Results => _results;
 
     public int Runs { get; private set; }
+
+    /// <summary>The budget of the last <see cref="Run"/>: the vCPU's slice.</summary>
+    public long LastBudget { get; private set; }
+
+    /// <summary>The name of the thread the vCPU ran the last slice on.</summary>
+    public string? RunThreadName { get; private set; }
+
+    /// <summary>Whether the last slice ran on a thread-pool thread.</summary>
+    public bool RanOnPoolThread { get; private set; }
+
+    /// <summary>Completes at the first <see cref="Run"/>.</summary>
+    public Task FirstRun => _firstRun.Task;
 
     public ScriptedCpu Hypercall(uint call, uint arg1 = 0, uint arg2 = 0, uint arg3 = 0, uint arg4 = 0)
     {
@@ -127,6 +140,10 @@ public sealed class ScriptedCpu : IGuestCpu
     public RunExit Run(long budget)
     {
         Runs++;
+        LastBudget = budget;
+        RunThreadName = Thread.CurrentThread.Name;
+        RanOnPoolThread = Thread.CurrentThread.IsThreadPoolThread;
+        _firstRun.TrySetResult();
         return _script.TryDequeue(out var step) ? new RunExit(step(this), 1) : new RunExit(ExitReason.Halt, 0);
     }
 

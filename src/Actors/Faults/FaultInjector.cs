@@ -32,16 +32,10 @@ public sealed class FaultInjector
     public DeviceFaults ForBackend(string device) =>
         Plan.IsActive && Plan.AppliesTo(device) ? new DeviceFaults(Plan, Counters, RandomFor("backend:" + device)) : DeviceFaults.None;
 
-    internal Random RandomFor(string name) => new(unchecked(Plan.Seed * 16777619 ^ StableHash(name)));
-
-    /// <summary>FNV-1a: string.GetHashCode is randomised per process, and a seed must replay.</summary>
-    private static int StableHash(string s)
-    {
-        uint h = 2166136261;
-        foreach (char c in s)
-        {
-            h = (h ^ c) * 16777619;
-        }
-        return unchecked((int)h);
-    }
+    /// <summary>
+    /// The consumer's own stream: the plan's seed split by name (FNV-1a, not string.GetHashCode,
+    /// which is randomised per process), on a generator whose numbers never change with the .NET
+    /// version (<see cref="Time.SeededRandom"/>): a seed replays on any machine.
+    /// </summary>
+    internal Random RandomFor(string name) => Time.SeededRandom.For(unchecked((ulong)(uint)Plan.Seed), name);
 }

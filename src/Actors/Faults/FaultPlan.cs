@@ -58,36 +58,34 @@ public sealed record FaultPlan
     public const string ConfigPath = "lguest.faults";
 
     /// <summary>Reads a plan from a section shaped like <c>lguest.faults</c>; missing keys keep their defaults.</summary>
-    /// <exception cref="ConfigurationException">a probability outside [0, 1] or an unknown fault point.</exception>
-    public static FaultPlan FromConfig(Config section)
+    /// <param name="section">The section.</param>
+    /// <param name="path">Its path, for the messages (an experiment file's is experiment.faults).</param>
+    /// <exception cref="ConfigurationException">a bad value (a probability outside [0, 1], an unknown fault point...); the message names the key.</exception>
+    public static FaultPlan FromConfig(Config section, string path = ConfigPath)
     {
         ArgumentNullException.ThrowIfNull(section);
-        var plan = new FaultPlan
+        var read = new Configuration.ConfigReader(section, path);
+        return new FaultPlan
         {
-            Seed = section.GetInt("seed", 0),
-            Devices = section.HasPath("devices") ? section.GetStringList("devices").ToArray() : [],
-            CrashProbability = Probability(section, "crash.probability"),
-            CrashEveryNRequests = section.GetInt("crash.every-n-requests", 0),
-            CrashPoints = section.HasPath("crash.points") ? ParsePoints(section.GetStringList("crash.points")) : FaultPoint.All,
-            MaxCrashes = section.GetInt("crash.max", -1),
-            KillProbability = Probability(section, "kill-probability"),
-            Kicks = Link(section, "kicks"),
-            Irqs = Link(section, "irqs"),
-            BackendIoError = Probability(section, "backend.io-error"),
-            BackendNoSpace = Probability(section, "backend.no-space"),
-            SlowIo = Probability(section, "backend.slow"),
-            SlowIoDelay = section.GetTimeSpan("backend.slow-delay", TimeSpan.FromMilliseconds(20)),
-            CorruptDescriptor = Probability(section, "corrupt-descriptor"),
+            Seed = read.Int("seed", 0, int.MinValue, int.MaxValue),
+            Devices = read.TextList("devices").ToArray(),
+            CrashProbability = read.Probability("crash.probability"),
+            CrashEveryNRequests = read.Int("crash.every-n-requests", 0, 0, int.MaxValue),
+            CrashPoints = read.Has("crash.points") ? ParsePoints(read.TextList("crash.points"), read.PathOf("crash.points")) : FaultPoint.All,
+            MaxCrashes = read.Int("crash.max", -1, -1, int.MaxValue),
+            KillProbability = read.Probability("kill-probability"),
+            Kicks = Link(read, "kicks"),
+            Irqs = Link(read, "irqs"),
+            BackendIoError = read.Probability("backend.io-error"),
+            BackendNoSpace = read.Probability("backend.no-space"),
+            SlowIo = read.Probability("backend.slow"),
+            SlowIoDelay = read.Duration("backend.slow-delay", TimeSpan.FromMilliseconds(20), TimeSpan.Zero),
+            CorruptDescriptor = read.Probability("corrupt-descriptor"),
         };
-        if (plan.CrashEveryNRequests < 0)
-        {
-            throw new ConfigurationException($"{ConfigPath}.crash.every-n-requests must be 0 (off) or positive, not {plan.CrashEveryNRequests}");
-        }
-        return plan;
     }
 
     /// <summary>kebab-case names as written in HOCON: after-take, before-side-effect, ...</summary>
-    public static FaultPoint ParsePoints(IEnumerable<string> names)
+    public static FaultPoint ParsePoints(IEnumerable<string> names, string path = ConfigPath + ".crash.points")
     {
         var points = FaultPoint.None;
         foreach (string name in names)
@@ -101,25 +99,15 @@ public sealed record FaultPlan
                 "after-publish" => FaultPoint.AfterPublish,
                 "all" => FaultPoint.All,
                 _ => throw new ConfigurationException(
-                    $"{ConfigPath}.crash.points: unknown point '{name}' (after-take, before-side-effect, after-side-effect, before-publish, after-publish, all)"),
+                    $"{path}: unknown point '{name}' (after-take, before-side-effect, after-side-effect, before-publish, after-publish, all)"),
             };
         }
         return points;
     }
 
-    private static LinkFaults Link(Config section, string name) => new(
-        Probability(section, $"{name}.drop"),
-        Probability(section, $"{name}.delay"),
-        Probability(section, $"{name}.duplicate"),
-        section.GetTimeSpan($"{name}.delay-by", LinkFaults.None.DelayBy));
-
-    private static double Probability(Config section, string path)
-    {
-        double p = section.GetDouble(path, 0);
-        if (p is < 0 or > 1 || double.IsNaN(p))
-        {
-            throw new ConfigurationException($"{ConfigPath}.{path} is a probability from 0 to 1, not {p}");
-        }
-        return p;
-    }
+    private static LinkFaults Link(Configuration.ConfigReader read, string name) => new(
+        read.Probability($"{name}.drop"),
+        read.Probability($"{name}.delay"),
+        read.Probability($"{name}.duplicate"),
+        read.Duration($"{name}.delay-by", LinkFaults.None.DelayBy, TimeSpan.Zero));
 }

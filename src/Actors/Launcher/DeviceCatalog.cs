@@ -14,12 +14,13 @@ namespace LguestActors.Actors.Launcher;
 /// </summary>
 internal static class DeviceCatalog
 {
-    public static DeviceSpec SpecOf(DeviceConfig config) => config switch
+    /// <summary>The device-page entry of <paramref name="config"/>, every queue <paramref name="ringSize"/> entries.</summary>
+    public static DeviceSpec SpecOf(DeviceConfig config, ushort ringSize) => config switch
     {
-        ConsoleConfig => new DeviceSpec(ConsoleDevice.VirtioId, ConsoleDevice.QueueCount, ConsoleDevice.OfferedFeatures(), ReadOnlyMemory<byte>.Empty),
-        NetDeviceConfig net => new DeviceSpec(NetDevice.VirtioId, NetDevice.QueueCount, NetConfig.OfferedFeatures(), NetConfig.ConfigSpace(net.Mac)),
+        ConsoleConfig => new DeviceSpec(ConsoleDevice.VirtioId, ConsoleDevice.QueueCount, ConsoleDevice.OfferedFeatures(), ReadOnlyMemory<byte>.Empty, ringSize),
+        NetDeviceConfig net => new DeviceSpec(NetDevice.VirtioId, NetDevice.QueueCount, NetConfig.OfferedFeatures(), NetConfig.ConfigSpace(net.Mac), ringSize),
         BlockDeviceConfig block => new DeviceSpec(BlockDevice.VirtioId, BlockDevice.QueueCount, BlockDevice.OfferedFeatures(block.Backend.ReadOnly),
-            BlockConfig.ConfigSpace(block.Backend.Length, DeviceSpec.DefaultQueueSize)),
+            BlockConfig.ConfigSpace(block.Backend.Length, ringSize), ringSize),
         _ => throw new ArgumentException($"unsupported device configuration {config.GetType().Name}", nameof(config)),
     };
 

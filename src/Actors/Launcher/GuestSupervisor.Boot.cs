@@ -35,7 +35,7 @@ public sealed partial class GuestSupervisor
         {
             throw new ArgumentException($"guest RAM must be a positive whole number of 4 KiB pages, not {RamSize} bytes");
         }
-        _devicePage = DevicePage.Layout(RamSize, _config.Devices.Select(DeviceCatalog.SpecOf).ToList());
+        _devicePage = DevicePage.Layout(RamSize, _config.Devices.Select(d => DeviceCatalog.SpecOf(d, _config.Machine.RingSize)).ToList());
         ulong totalPages = (RamSize >> GuestMemory.PageShift) + _devicePage.TotalPages + 1;
         _pfnLimit = checked((uint)totalPages);
         _pgdir = checked((uint)((totalPages - 1) << GuestMemory.PageShift));
@@ -62,7 +62,9 @@ public sealed partial class GuestSupervisor
     private void CreateVcpuAndInterrupts()
     {
         var pending = new PendingIrqs();
-        _vcpu = Context.ActorOf(VcpuActor.Props(pending, _options.Vcpu), "vcpu");
+        var machine = _config.Machine;
+        var props = VcpuActor.Props(pending, _options.Vcpu with { SliceBudget = machine.SliceInstructions });
+        _vcpu = Context.ActorOf(machine.VcpuDispatcher is { } dispatcher ? props.WithDispatcher(dispatcher) : props, "vcpu");
         Context.Watch(_vcpu); // without its vCPU the VM is over
         _interrupts = Context.ActorOf(InterruptController.Props(pending, _vcpu), "irq");
     }

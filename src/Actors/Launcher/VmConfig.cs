@@ -27,6 +27,52 @@ public sealed record VmConfig(
 
     /// <summary>An initial RAM disk placed at the top of RAM for the kernel (lguest's <c>--initrd</c>); empty for none.</summary>
     public ReadOnlyMemory<byte> Initrd { get; init; }
+
+    /// <summary>The vCPU's slice and dispatcher and the virtqueue size (config: lguest.vcpu, lguest.virtio).</summary>
+    public MachineSettings Machine { get; init; } = MachineSettings.Default;
+}
+
+/// <summary>How the machine of one VM is built (config/akka.hocon: lguest.vcpu.*, lguest.virtio.ring-size).</summary>
+/// <param name="SliceInstructions">Guest instructions the vCPU runs per slice (lguest.vcpu.slice-instructions).</param>
+/// <param name="VcpuDispatcher">The dispatcher id the vCPU actor runs on (lguest.vcpu.dispatcher); null: the default dispatcher.</param>
+/// <param name="RingSize">Entries of every virtqueue, written into the device page (lguest.virtio.ring-size); a power of two.</param>
+public sealed record MachineSettings(long SliceInstructions, string? VcpuDispatcher, ushort RingSize)
+{
+    /// <summary>
+    /// The largest ring size: with the 31 queue IRQs lguest has, rings of this size all fit the
+    /// 4 MiB device area above the most RAM the host gives (DESIGN §2); a legacy ring's size is a power of two.
+    /// </summary>
+    public const int MaxRingSize = 4096;
+
+    /// <summary>The longest slice: about 50 ms of guest time at the interpreter's speed; longer would hold IRQs back past a clock tick.</summary>
+    public const int MaxSliceInstructions = 10_000_000;
+
+    public const string SliceInstructionsPath = "lguest.vcpu.slice-instructions";
+    public const string VcpuDispatcherPath = "lguest.vcpu.dispatcher";
+    public const string RingSizePath = "lguest.virtio.ring-size";
+
+    public static MachineSettings Default { get; } = new(Vcpu.VcpuOptions.DefaultSliceBudget, null, DeviceSpec.DefaultQueueSize);
+
+    /// <summary>Reads and checks the three keys from a whole configuration (config/akka.hocon).</summary>
+    /// <exception cref="Akka.Configuration.ConfigurationException">a key is missing or out of range; the message names it.</exception>
+    public static MachineSettings FromConfig(Akka.Configuration.Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var read = new Configuration.ConfigReader(config, "");
+        int slice = read.Int(SliceInstructionsPath, null, 1, MaxSliceInstructions);
+        string dispatcher = read.Text(VcpuDispatcherPath, null);
+        if (dispatcher.Length == 0 || !config.HasPath($"{dispatcher}.type"))
+        {
+            throw new Akka.Configuration.ConfigurationException(
+                $"{VcpuDispatcherPath} names dispatcher \"{dispatcher}\", which the configuration does not define (a section with a type)");
+        }
+        int ring = read.Int(RingSizePath, null, 1, MaxRingSize);
+        if ((ring & (ring - 1)) != 0)
+        {
+            throw read.Bad(RingSizePath, $"a power of two from 1 to {MaxRingSize}");
+        }
+        return new MachineSettings(slice, dispatcher, (ushort)ring);
+    }
 }
 
 /// <summary>One device of a VM's configuration.</summary>

@@ -18,19 +18,21 @@ public sealed record DeviceSupervision(int MaxRestarts, TimeSpan Within, TimeSpa
     public const string ConfigPath = "lguest.devices.supervision";
 
     /// <summary>Reads a section shaped like <c>lguest.devices.supervision</c>; missing keys keep the defaults.</summary>
-    /// <exception cref="Akka.Configuration.ConfigurationException">a negative count or duration.</exception>
-    public static DeviceSupervision FromConfig(Akka.Configuration.Config section)
+    /// <param name="section">The section.</param>
+    /// <param name="path">Its path, for the messages (an experiment file's is experiment.supervision).</param>
+    /// <exception cref="Akka.Configuration.ConfigurationException">a bad value; the message names the key.</exception>
+    public static DeviceSupervision FromConfig(Akka.Configuration.Config section, string path = ConfigPath)
     {
         ArgumentNullException.ThrowIfNull(section);
+        var read = new Configuration.ConfigReader(section, path);
         var s = new DeviceSupervision(
-            section.GetInt("max-restarts", Default.MaxRestarts),
-            section.GetTimeSpan("within", Default.Within),
-            section.GetTimeSpan("watchdog-interval", Default.WatchdogInterval),
-            section.GetTimeSpan("watchdog-timeout", Default.WatchdogTimeout));
-        if (s.MaxRestarts < 0 || s.Within <= TimeSpan.Zero || s.WatchdogInterval < TimeSpan.Zero || s.WatchdogTimeout < s.WatchdogInterval)
+            read.Int("max-restarts", Default.MaxRestarts, 0, int.MaxValue),
+            read.Duration("within", Default.Within, TimeSpan.FromMilliseconds(1)),
+            read.Duration("watchdog-interval", Default.WatchdogInterval, TimeSpan.Zero),
+            read.Duration("watchdog-timeout", Default.WatchdogTimeout, TimeSpan.Zero));
+        if (s.WatchdogTimeout < s.WatchdogInterval)
         {
-            throw new Akka.Configuration.ConfigurationException(
-                $"{ConfigPath}: max-restarts >= 0, within > 0 and watchdog-timeout >= watchdog-interval >= 0 (0 = no watchdog), not {s}");
+            throw read.Bad("watchdog-timeout", $"at least watchdog-interval ({section.GetValue("watchdog-interval")?.ToString() ?? "100ms"})");
         }
         return s;
     }

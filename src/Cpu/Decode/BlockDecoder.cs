@@ -40,7 +40,7 @@ internal sealed unsafe class FetchReader : CodeReader
         }
         if ((_la & 0xFFFFF000) != _pageLa)
         {
-            if (!_cpu.TryWalk(_la, false, out uint pa, out uint error) || (ulong)(pa & 0xFFFFF000) + 4096 > _cpu.MemSize)
+            if (!_cpu.TryWalk(_la, false, _cpu.UserMode, out uint pa, out uint error) || (ulong)(pa & 0xFFFFF000) + 4096 > _cpu.MemSize)
             {
                 Failed = true;
                 FailAddress = _la;

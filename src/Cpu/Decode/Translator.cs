@@ -148,6 +148,10 @@ internal static unsafe class Translator
 
     private static delegate*<Cpu, ref Op, void> Select(in Instruction i, ref Op o, ref bool ends)
     {
+        if (i.Mnemonic == Mnemonic.Wait || X87.IsX87(in i))
+        {
+            return X87.Select(in i, ref o); // before the condition codes: FCMOVcc has one
+        }
         if (i.ConditionCode != ConditionCode.None)
         {
             o.Cc = (byte)(i.ConditionCode - 1);
@@ -235,8 +239,12 @@ internal static unsafe class Translator
             // PAUSE ends its block: a spinning guest leaves Run there (Cpu.Pause.cs).
             Mnemonic.Pause => End(ref ends, &SystemOps.Pause),
             Mnemonic.Nop or Mnemonic.Endbr32 or Mnemonic.Lfence or Mnemonic.Mfence or Mnemonic.Sfence
-                or Mnemonic.Prefetchnta or Mnemonic.Prefetcht0 or Mnemonic.Prefetcht1 or Mnemonic.Prefetcht2
-                or Mnemonic.Wbinvd or Mnemonic.Invd or Mnemonic.Clts => &SystemOps.Nop,
+                or Mnemonic.Prefetchnta or Mnemonic.Prefetcht0 or Mnemonic.Prefetcht1 or Mnemonic.Prefetcht2 => &SystemOps.Nop,
+            Mnemonic.Wbinvd or Mnemonic.Invd => &SystemOps.PrivilegedNop,
+            Mnemonic.Clts => &SystemOps.Clts,
+            Mnemonic.Fxsave or Mnemonic.Fxrstor => &X87.FxState,
+            Mnemonic.Verr => &SystemOps.Verr,
+            Mnemonic.Verw => &SystemOps.Verw,
             Mnemonic.Clc => &SystemOps.Clc,
             Mnemonic.Stc => &SystemOps.Stc,
             Mnemonic.Cmc => &SystemOps.Cmc,

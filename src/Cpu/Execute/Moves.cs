@@ -25,9 +25,13 @@ internal static unsafe class Moves
         {
             return &MovFromCr;
         }
-        if (i.Op0Kind == OpKind.Register && i.Op0Register.IsDR() || i.OpCount > 1 && i.Op1Kind == OpKind.Register && i.Op1Register.IsDR())
+        if (i.Op0Kind == OpKind.Register && i.Op0Register.IsDR())
         {
-            return null;
+            return &MovToDr;
+        }
+        if (i.OpCount > 1 && i.Op1Kind == OpKind.Register && i.Op1Register.IsDR())
+        {
+            return &MovFromDr;
         }
         if (o.Size == 4)
         {
@@ -215,23 +219,43 @@ internal static unsafe class Moves
         }
     }
 
+    // Control and debug registers: ring 0 on the hardware; the ring-1 kernel is let through
+    // (it used them before lguest paravirtualised them), ring 3 gets #GP(0).
     private static void MovToCr(Cpu c, ref Op o)
     {
+        c.RequireKernel();
         uint v = c.R[o.R1];
         switch (o.R0)
         {
+            case 0: c.TaskSwitched = (v & Cpu.Cr0Ts) != 0; break; // the rest of CR0 is fixed here
             case 2: c.Cr2 = v; break;
             case 3: c.LoadCr3(v); c._stop = true; break;
-            default: break; // CR0/CR4 writes: protected mode with paging is the only mode here
+            default: break; // CR4 writes: PSE is the only mode here
         }
     }
 
-    private static void MovFromCr(Cpu c, ref Op o) => c.R[o.R0] = o.R1 switch
+    private static void MovFromCr(Cpu c, ref Op o)
     {
-        0 => c.PagingEnabled ? 0x80010011u : 0x00010011u,
-        2 => c.Cr2,
-        3 => c.Cr3,
-        4 => 0x10u, // PSE
-        _ => 0u,
-    };
+        c.RequireKernel();
+        c.R[o.R0] = o.R1 switch
+        {
+            0 => c.Cr0,
+            2 => c.Cr2,
+            3 => c.Cr3,
+            4 => 0x10u, // PSE
+            _ => 0u,
+        };
+    }
+
+    private static void MovToDr(Cpu c, ref Op o)
+    {
+        c.RequireKernel();
+        c.WriteDebugRegister(o.R0, c.R[o.R1]);
+    }
+
+    private static void MovFromDr(Cpu c, ref Op o)
+    {
+        c.RequireKernel();
+        c.R[o.R0] = c.ReadDebugRegister(o.R1);
+    }
 }

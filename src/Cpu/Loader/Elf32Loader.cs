@@ -50,6 +50,26 @@ public static class Elf32Loader
             throw new ArgumentOutOfRangeException(nameof(ramSize), $"RAM size 0x{ramSize:x} is larger than guest memory (0x{memory.Size:x})");
         }
 
+        var (_, segments, result) = Validate(image, ramSize);
+
+        // Validate everything before writing anything, so a bad image leaves memory untouched.
+        foreach (var s in segments)
+        {
+            memory.Write(s.Paddr, image.Slice((int)s.Offset, (int)s.FileSize));
+            memory.Fill(s.Paddr + s.FileSize, (int)(s.MemSize - s.FileSize), 0);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Everything <see cref="Load"/> checks, without guest memory: a host can refuse a bad image
+    /// before it starts anything.
+    /// </summary>
+    /// <exception cref="GuestImageException">as for <see cref="Load"/>.</exception>
+    public static Elf32Image Check(ReadOnlySpan<byte> image, ulong ramSize) => Validate(image, ramSize).Image;
+
+    private static (Header Header, List<Segment> Segments, Elf32Image Image) Validate(ReadOnlySpan<byte> image, ulong ramSize)
+    {
         var header = ReadHeader(image);
         var segments = ReadLoadSegments(image, header, ramSize);
 
@@ -68,14 +88,7 @@ public static class Elf32Loader
             throw new GuestImageException($"ELF entry point 0x{header.Entry:x8} is not inside any PT_LOAD segment");
         }
 
-        // Validate everything before writing anything, so a bad image leaves memory untouched.
-        foreach (var s in segments)
-        {
-            memory.Write(s.Paddr, image.Slice((int)s.Offset, (int)s.FileSize));
-            memory.Fill(s.Paddr + s.FileSize, (int)(s.MemSize - s.FileSize), 0);
-        }
-
-        return new Elf32Image(header.Entry, lowest, highest);
+        return (header, segments, new Elf32Image(header.Entry, lowest, highest));
     }
 
     private readonly record struct Header(uint Entry, uint PhOff, ushort PhEntSize, ushort PhNum);

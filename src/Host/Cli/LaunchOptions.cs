@@ -22,6 +22,9 @@ internal abstract record HostCommand
 
     /// <summary>The command line is wrong; <see cref="Message"/> is one line saying how.</summary>
     public sealed record UsageError(string Message) : HostCommand;
+
+    /// <summary>--replay FILE: rerun a recorded session (its command line is in the file).</summary>
+    public sealed record Replay(string Path) : HostCommand;
 }
 
 /// <summary>
@@ -35,10 +38,11 @@ internal abstract record HostCommand
 /// <param name="Mac">The first VM's MAC (<c>--mac</c>), or null for one derived from its name.</param>
 /// <param name="ExtraVms">More VMs in the same process (<c>--vm</c> groups), or null for none.</param>
 /// <param name="BlockDevices">The first VM's <c>--block=FILE[,ro]</c> disks, in order (blk0, blk1...).</param>
+/// <param name="Simulation">Run on the simulation engine (<c>--simulate</c>, <c>--record</c>), or null for real time.</param>
 /// <param name="InitrdPath">The first VM's <c>--initrd=FILE</c>, or null for none.</param>
 internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, string CommandLine,
     NetAttachment? Net = null, Actors.Devices.Net.MacAddress? Mac = null, IReadOnlyList<ExtraVmOptions>? ExtraVms = null,
-    IReadOnlyList<BlockOption>? BlockDevices = null, string? InitrdPath = null)
+    IReadOnlyList<BlockOption>? BlockDevices = null, SimulationOptions? Simulation = null, string? InitrdPath = null)
 {
     public const int MinMemoryMegabytes = 1;
 
@@ -71,6 +75,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         string? firstCmdline = null;
         string? initrd = null;
         List<ExtraVmOptions>? extra = null;
+        var simulation = new SimulationFlags();
 
         for (int i = 0; i < args.Count; i++)
         {
@@ -93,6 +98,9 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                     case var vmGroup when vmGroup.StartsWith("--vm=", StringComparison.Ordinal) || vmGroup.StartsWith("--net=", StringComparison.Ordinal)
                         || vmGroup.StartsWith("--mac=", StringComparison.Ordinal) || vmGroup.StartsWith("--cmdline=", StringComparison.Ordinal):
                         error ??= ParseVmGroupOption(arg, ref net, ref mac, ref firstCmdline, ref extra);
+                        break;
+                    case var _ when SimulationFlags.Owns(arg):
+                        error ??= simulation.Take(arg, args, ref i);
                         break;
                     case "--block" or "--block=":
                         error ??= "option --block needs a file: --block=FILE or --block=FILE,ro";
@@ -141,6 +149,16 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         {
             return new HostCommand.UsageError(error);
         }
+        if (simulation.ReplayPath is { } replay)
+        {
+            return args.Count == (args.Contains("--replay") ? 2 : 1)
+                ? new HostCommand.Replay(replay)
+                : new HostCommand.UsageError("--replay FILE takes the whole command line from the recording: give it alone");
+        }
+        if (simulation.Error() is { } simulationError)
+        {
+            return new HostCommand.UsageError(simulationError);
+        }
 
         if (positional.Count == 0)
         {
@@ -156,16 +174,21 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
             return new HostCommand.UsageError(memoryError);
         }
 
-        int lineBytes = Encoding.UTF8.GetByteCount(commandLine);
-        if (lineBytes > BootParams.MaxCommandLineBytes)
-        {
-            return new HostCommand.UsageError(
-                $"the kernel command line is {lineBytes} bytes; the limit is {BootParams.MaxCommandLineBytes}");
-        }
-
         if (firstCmdline is not null)
         {
             commandLine = commandLine.Length == 0 ? firstCmdline : $"{firstCmdline} {commandLine}";
+        }
+        // Checked here, before anything starts: the zero page holds at most this much.
+        if (CommandLineError(FirstVmName, commandLine) is string lineError)
+        {
+            return new HostCommand.UsageError(lineError);
+        }
+        foreach (var vm in extra ?? [])
+        {
+            if (CommandLineError(vm.Name, vm.CommandLine) is string vmLineError)
+            {
+                return new HostCommand.UsageError(vmLineError);
+            }
         }
         if (extra is not null && extra.Any(v => v.Name == FirstVmName))
         {
@@ -176,7 +199,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
             return new HostCommand.UsageError($"--vm={twice.Key}: two VMs with the same name");
         }
         string? kernel = positional.Count > 1 ? positional[1] : null;
-        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, initrd));
+        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options(), initrd));
     }
 
     /// <summary>The name of the VM the positional arguments describe (/user/vmm/vm-guest).</summary>
@@ -241,6 +264,17 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                 }
                 return null;
         }
+    }
+
+    private static string? CommandLineError(string vm, string commandLine)
+    {
+        int lineBytes = Encoding.UTF8.GetByteCount(commandLine);
+        if (lineBytes <= BootParams.MaxCommandLineBytes)
+        {
+            return null;
+        }
+        string whose = vm == FirstVmName ? "the kernel command line" : $"vm {vm}'s kernel command line";
+        return $"{whose} is {lineBytes} bytes; the limit is {BootParams.MaxCommandLineBytes}";
     }
 
     private static (int Megabytes, string? Error) ParseMemory(string text)

@@ -42,6 +42,22 @@ internal static class Usage
                          --cmdline after it are its own (disks only on the first VM). Its console output goes to
                          stderr, each line prefixed [NAME]; it takes no input. The
                          host exits when the first VM (named guest) ends.
+              --simulate[=SEED]
+                         run on the deterministic simulation engine (one thread,
+                         virtual time, schedule from SEED, default 1): the same
+                         command and seed give the same run and digest, always
+              --input FILE
+                         with --simulate: console input from a script of lines
+                         at virtual times (@2s, @+500ms; docs/DETERMINISM.md)
+              --time-limit=DURATION
+                         with --simulate: stop after this much virtual time
+                         (default 3600s)
+              --record FILE
+                         run on the simulation engine paced to the wall clock,
+                         the terminal as input, and record the session in FILE
+              --replay FILE
+                         rerun a recorded session (unpaced): the same transcript
+                         and digest
 
         The guest's console is this terminal: every key goes to the guest. Press
         Ctrl-C three times within a second to stop the VM (config/akka.hocon,

@@ -28,10 +28,14 @@ internal static class AkkaConfigFile
         return RepositoryFiles.Find(searchRoots, RepositoryPath);
     }
 
-    /// <summary>Parses <paramref name="path"/> and checks the <c>lguest</c> section.</summary>
+    /// <summary>Parses <paramref name="path"/> and checks its syntax and the whole <c>lguest</c> section.</summary>
     /// <returns>The config and settings, or an error line naming the file and the problem.</returns>
     public static (Config? Config, LguestSettings? Settings, string? Error) Load(string path)
     {
+        if (Directory.Exists(path))
+        {
+            return (null, null, $"{path} is a directory, not a HOCON file");
+        }
         string text;
         try
         {
@@ -45,9 +49,15 @@ internal static class AkkaConfigFile
         try
         {
             Config config = ConfigurationFactory.ParseString(text);
-            return (config, LguestSettings.FromConfig(config), null);
+            if (HoconSyntax.Check(text, config) is string syntax)
+            {
+                return (null, null, $"{path}: {syntax}");
+            }
+            var settings = LguestSettings.FromConfig(config);
+            _ = Experiments.HostFaults.Read(config); // lguest.faults and lguest.devices.supervision: checked now, before anything starts
+            return (config, settings, null);
         }
-        catch (Exception e) when (e is ConfigurationException or FormatException or InvalidCastException or ArgumentException)
+        catch (Exception e) when (e is ConfigurationException or FormatException or InvalidCastException or ArgumentException or OverflowException or NullReferenceException)
         {
             return (null, null, $"{path}: {FirstLine(e.Message)}");
         }

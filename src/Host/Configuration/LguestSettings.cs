@@ -1,4 +1,6 @@
 using Akka.Configuration;
+using LguestActors.Actors.Configuration;
+using LguestActors.Actors.Launcher;
 
 namespace LguestActors.Host.Configuration;
 
@@ -14,9 +16,9 @@ internal sealed record LguestSettings(
     string DeviceIoDispatcher,
     ConsoleEscape ConsoleEscape)
 {
-    public const string SliceInstructionsPath = "lguest.vcpu.slice-instructions";
-    public const string VcpuDispatcherPath = "lguest.vcpu.dispatcher";
-    public const string RingSizePath = "lguest.virtio.ring-size";
+    public const string SliceInstructionsPath = MachineSettings.SliceInstructionsPath;
+    public const string VcpuDispatcherPath = MachineSettings.VcpuDispatcherPath;
+    public const string RingSizePath = MachineSettings.RingSizePath;
     public const string DeviceIoDispatcherPath = "lguest.devices.io-dispatcher";
     public const string EscapeKeyPath = "lguest.console.escape-key";
     public const string EscapeCountPath = "lguest.console.escape-count";
@@ -29,48 +31,29 @@ internal sealed record LguestSettings(
         EscapeKeyPath, EscapeCountPath, EscapeWindowPath,
     ];
 
-    /// <summary>The largest legacy virtqueue: its index is a u16 and the size a power of two.</summary>
-    public const int MaxRingSize = 32768;
+    /// <summary>The largest ring the device area holds for every queue (<see cref="MachineSettings.MaxRingSize"/>).</summary>
+    public const int MaxRingSize = MachineSettings.MaxRingSize;
 
     /// <exception cref="ConfigurationException">a key is missing or its value is out of range; the message names the key.</exception>
     public static LguestSettings FromConfig(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        foreach (string path in Paths)
-        {
-            if (!config.HasPath(path))
-            {
-                throw new ConfigurationException($"{path} is missing");
-            }
-        }
+        var read = new ConfigReader(config, "");
+        MachineSettings machine = MachineSettings.FromConfig(config);
+        int slice = (int)machine.SliceInstructions;
+        string vcpuDispatcher = machine.VcpuDispatcher!;
+        int ring = machine.RingSize;
+        string ioDispatcher = RequireDispatcher(config, read, DeviceIoDispatcherPath);
 
-        int slice = config.GetInt(SliceInstructionsPath);
-        if (slice <= 0)
-        {
-            throw new ConfigurationException($"{SliceInstructionsPath} must be a positive number of instructions, not {slice}");
-        }
-        int ring = config.GetInt(RingSizePath);
-        if (ring <= 0 || ring > MaxRingSize || (ring & (ring - 1)) != 0)
-        {
-            throw new ConfigurationException($"{RingSizePath} must be a power of two from 1 to {MaxRingSize}, not {ring}");
-        }
-        string vcpuDispatcher = RequireDispatcher(config, VcpuDispatcherPath);
-        string ioDispatcher = RequireDispatcher(config, DeviceIoDispatcherPath);
-
-        byte? key = ParseEscapeKey(config.GetString(EscapeKeyPath));
-        int count = config.GetInt(EscapeCountPath);
-        if (count < 1)
-        {
-            throw new ConfigurationException($"{EscapeCountPath} must be at least 1, not {count}");
-        }
-        TimeSpan window = config.GetTimeSpan(EscapeWindowPath);
-        if (window <= TimeSpan.Zero)
-        {
-            throw new ConfigurationException($"{EscapeWindowPath} must be a positive duration, not {window}");
-        }
+        byte? key = ParseEscapeKey(read.Text(EscapeKeyPath, null));
+        int count = read.Int(EscapeCountPath, null, 1, 100);
+        TimeSpan window = read.Duration(EscapeWindowPath, null, TimeSpan.FromMilliseconds(1));
 
         return new LguestSettings(slice, vcpuDispatcher, ring, ioDispatcher, new ConsoleEscape(key, count, window));
     }
+
+    /// <summary>The VM-building part of the settings, for every VM the host runs.</summary>
+    public MachineSettings Machine => new(SliceInstructions, VcpuDispatcher, (ushort)RingSize);
 
     /// <summary>"ctrl-a" .. "ctrl-z" → 1 .. 26, the byte a raw terminal sends; "off" → null.</summary>
     internal static byte? ParseEscapeKey(string? value)
@@ -87,12 +70,12 @@ internal sealed record LguestSettings(
         throw new ConfigurationException($"{EscapeKeyPath} must be \"ctrl-a\" .. \"ctrl-z\" or \"off\", not \"{value}\"");
     }
 
-    private static string RequireDispatcher(Config config, string path)
+    private static string RequireDispatcher(Config config, ConfigReader read, string path)
     {
-        string id = config.GetString(path) ?? "";
-        if (id.Length == 0 || !config.HasPath(id))
+        string id = read.Text(path, null);
+        if (id.Length == 0 || !config.HasPath(id) || !config.HasPath($"{id}.type"))
         {
-            throw new ConfigurationException($"{path} names dispatcher \"{id}\", which the configuration does not define");
+            throw new ConfigurationException($"{path} names dispatcher \"{id}\", which the configuration does not define (a section with a type)");
         }
         return id;
     }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Protocol;
@@ -76,13 +75,15 @@ internal static class BlockWriteVerifyWorkload
 internal sealed class TimedBlockBackend : IBlockBackend
 {
     private readonly IBlockBackend _inner;
-    private readonly Stopwatch _clock;
+    private readonly Func<TimeSpan> _elapsed;
     private readonly List<TimeSpan> _done = [];
 
-    public TimedBlockBackend(IBlockBackend inner, Stopwatch clock)
+    /// <param name="inner">The disk.</param>
+    /// <param name="elapsed">Time since the trial began: a stopwatch in real time, virtual time in a simulation.</param>
+    public TimedBlockBackend(IBlockBackend inner, Func<TimeSpan> elapsed)
     {
         _inner = inner;
-        _clock = clock;
+        _elapsed = elapsed;
     }
 
     public IReadOnlyList<TimeSpan> Completions
@@ -115,7 +116,7 @@ internal sealed class TimedBlockBackend : IBlockBackend
     {
         lock (_done)
         {
-            _done.Add(_clock.Elapsed);
+            _done.Add(_elapsed());
         }
         return result;
     }

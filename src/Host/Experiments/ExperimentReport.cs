@@ -10,6 +10,27 @@ namespace LguestActors.Host.Experiments;
 /// </summary>
 internal static class ExperimentReport
 {
+    /// <summary>Creates <paramref name="folder"/> and writes and removes a probe file in it; the reason it cannot, or null.</summary>
+    public static string? CheckWritable(string folder)
+    {
+        try
+        {
+            if (File.Exists(folder))
+            {
+                return "it is a file, not a folder";
+            }
+            Directory.CreateDirectory(folder);
+            string probe = Path.Combine(folder, $".write-check-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            return e.Message;
+        }
+    }
+
     public static string Write(string folder, ExperimentSpec spec, string specPath, IReadOnlyList<TrialResult> trials, string command)
     {
         Directory.CreateDirectory(folder);
@@ -20,7 +41,7 @@ internal static class ExperimentReport
         if (shown is not null)
         {
             File.WriteAllText(Path.Combine(folder, "throughput.svg"),
-                Svg.Timeline($"{spec.Name}: trial {shown.Index} (seed {shown.Seed}), requests served over time", shown.RequestTimes, shown.FaultInstants, shown.Duration, "requests / s"));
+                Svg.Timeline($"{spec.Name}: trial {shown.Index} ({shown.SeedText}), requests served over {(shown.Simulated ? "virtual " : "")}time", shown.RequestTimes, shown.FaultInstants, shown.Duration, "requests / s"));
         }
         File.WriteAllText(Path.Combine(folder, "trials.csv"), Csv(trials));
         string report = Markdown(spec, specPath, trials, recoveries, command, shown);
@@ -53,7 +74,10 @@ internal static class ExperimentReport
         md.Append(inv, $"| out of order | **{trials.Sum(t => t.Check.OutOfOrder)}** |\n");
         md.Append(inv, $"| guest-visible errors | **{trials.Sum(t => t.Check.GuestErrors)}** |\n");
         md.Append(inv, $"| recovery time p50 / p90 / p99 / max | {Percentiles(recoveries)} |\n");
-        md.Append(inv, $"| trial duration mean / max | {trials.Average(t => t.Duration.TotalSeconds):F2} s / {trials.Max(t => t.Duration.TotalSeconds):F2} s |\n");
+        bool simulated = trials.Any(t => t.Simulated);
+        md.Append(inv, $"| engine | {(simulated ? "simulation (one thread, virtual time; each row replays from its two seeds)" : "real time (multi-threaded, wall clock)")} |\n");
+        md.Append(inv, $"| trial duration mean / max{(simulated ? " (virtual)" : "")} | {trials.Average(t => t.Duration.TotalSeconds):F3} s / {trials.Max(t => t.Duration.TotalSeconds):F3} s |\n");
+        md.Append(inv, $"| wall time, all trials | {trials.Sum(t => t.WallTime.TotalSeconds):F1} s |\n");
         md.Append(inv, $"| {spec.Unit} per second (mean over trials) | {trials.Average(t => t.RequestsPerSecond):F0} |\n\n");
         md.Append("![recovery time distribution](recovery.svg)\n\n");
         if (shown is not null)
@@ -68,12 +92,12 @@ internal static class ExperimentReport
         }
         foreach (var t in failing)
         {
-            md.Append(inv, $"- trial {t.Index}, seed **{t.Seed}**: {t.Check.Problem} — rerun alone: `lguest-actors experiment {specPath} --trial-seed {t.Seed}`\n");
+            md.Append(inv, $"- trial {t.Index}, {t.SeedText}: {t.Check.Problem} — {(t.Simulated ? "replay (same digest)" : "rerun alone")}: `{ExperimentCommand.ReplayCommand(t, specPath)}`\n");
         }
-        md.Append("\n## Trials\n\n| # | seed | result | requests | crashes | kills | kicks dropped | IRQs dropped | lost | dup | errors | duration | req/s |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        md.Append("\n## Trials\n\n| # | seed | schedule | digest | result | requests | crashes | kills | kicks dropped | IRQs dropped | lost | dup | errors | duration | wall | req/s |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (var t in trials)
         {
-            md.Append(inv, $"| {t.Index} | {t.Seed} | {(t.Check.Passed ? "pass" : "**FAIL**")} | {t.Check.Requests} | {t.Crashes} | {t.Kills} | {t.KicksDropped} | {t.IrqsDropped} | {t.Check.Lost} | {t.Check.Duplicated} | {t.Check.GuestErrors} | {t.Duration.TotalSeconds:F2} s | {t.RequestsPerSecond:F0} |\n");
+            md.Append(inv, $"| {t.Index} | {t.Seed} | {t.ScheduleSeed?.ToString(inv) ?? "—"} | {(t.Digest is null ? "—" : $"`{t.Digest}`")} | {(t.Check.Passed ? "pass" : "**FAIL**")} | {t.Check.Requests} | {t.Crashes} | {t.Kills} | {t.KicksDropped} | {t.IrqsDropped} | {t.Check.Lost} | {t.Check.Duplicated} | {t.Check.GuestErrors} | {t.Duration.TotalSeconds:F3} s | {t.WallTime.TotalSeconds:F2} s | {t.RequestsPerSecond:F0} |\n");
         }
         return md.ToString();
     }
@@ -82,11 +106,11 @@ internal static class ExperimentReport
 
     private static string Csv(IReadOnlyList<TrialResult> trials)
     {
-        var csv = new StringBuilder("trial,seed,passed,requests,crashes,kills,kicks_dropped,irqs_dropped,other_faults,lost,duplicated,out_of_order,guest_errors,duration_s,problem\n");
+        var csv = new StringBuilder("trial,seed,passed,requests,crashes,kills,kicks_dropped,irqs_dropped,other_faults,lost,duplicated,out_of_order,guest_errors,duration_s,problem,schedule_seed,digest,wall_s\n");
         foreach (var t in trials)
         {
             csv.Append(CultureInfo.InvariantCulture,
-                $"{t.Index},{t.Seed},{t.Check.Passed},{t.Check.Requests},{t.Crashes},{t.Kills},{t.KicksDropped},{t.IrqsDropped},{t.OtherFaults},{t.Check.Lost},{t.Check.Duplicated},{t.Check.OutOfOrder},{t.Check.GuestErrors},{t.Duration.TotalSeconds:F3},\"{t.Check.Problem?.Replace("\"", "'", StringComparison.Ordinal)}\"\n");
+                $"{t.Index},{t.Seed},{t.Check.Passed},{t.Check.Requests},{t.Crashes},{t.Kills},{t.KicksDropped},{t.IrqsDropped},{t.OtherFaults},{t.Check.Lost},{t.Check.Duplicated},{t.Check.OutOfOrder},{t.Check.GuestErrors},{t.Duration.TotalSeconds:F6},\"{t.Check.Problem?.Replace("\"", "'", StringComparison.Ordinal)}\",{t.ScheduleSeed},{t.Digest},{t.WallTime.TotalSeconds:F3}\n");
         }
         return csv.ToString();
     }

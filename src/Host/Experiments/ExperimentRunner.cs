@@ -1,18 +1,23 @@
-using System.Diagnostics;
-using Akka.Actor;
 using Akka.Configuration;
-using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Faults;
-using LguestActors.Actors.Launcher;
 
 namespace LguestActors.Host.Experiments;
 
-/// <summary>One trial: its seed, what was injected, what the check found, and the timeline for the plots.</summary>
+/// <summary>One trial: its seeds, what was injected, what the check found, and the timeline for the plots.</summary>
+/// <param name="Index">The trial's number in the run (1-based).</param>
+/// <param name="Seed">The trial seed: the fault plan's seed (and the simulated world's).</param>
+/// <param name="ScheduleSeed">The schedule seed it ran under (simulation), or null (real time).</param>
+/// <param name="Digest">The run digest (simulation), or null (real time).</param>
+/// <param name="Duration">How long the trial took: virtual time in a simulation, wall time in real time.</param>
+/// <param name="WallTime">How long it took on this machine's clock.</param>
 internal sealed record TrialResult(
     int Index,
     int Seed,
+    ulong? ScheduleSeed,
+    string? Digest,
     TrialCheck Check,
     TimeSpan Duration,
+    TimeSpan WallTime,
     long Crashes,
     long Kills,
     long KicksDropped,
@@ -25,77 +30,69 @@ internal sealed record TrialResult(
     public long DeviceFailures => Crashes + Kills;
 
     public double RequestsPerSecond => Duration > TimeSpan.Zero ? Check.Requests / Duration.TotalSeconds : 0;
+
+    public bool Simulated => ScheduleSeed is not null;
+
+    /// <summary>What the trial's progress line and report call it: its seed, and its schedule seed in a simulation.</summary>
+    public string SeedText => ScheduleSeed is { } s ? $"seed {Seed} schedule {s}" : $"seed {Seed}";
 }
 
+/// <summary>One trial to run: its index, its seed, and the schedule seed (ignored in real time).</summary>
+internal sealed record TrialPlan(int Index, int Seed, ulong ScheduleSeed);
+
 /// <summary>
-/// Runs the trials of an <see cref="ExperimentSpec"/> one after another, each on a fresh VM of the
-/// sample kernel in one actor system, with the fault plan reseeded per trial, and checks each.
+/// Runs the trials of an <see cref="ExperimentSpec"/> one after another and checks each. In a
+/// simulation (the default) each trial is its own simulated world, replayable from its seeds; in
+/// real time they share one multi-threaded actor system.
 /// </summary>
 internal sealed class ExperimentRunner
 {
     private readonly ExperimentSpec _spec;
     private readonly byte[] _kernel;
     private readonly Config _akka;
+    private readonly bool _realTime;
+    private readonly TextWriter? _log;
 
-    public ExperimentRunner(ExperimentSpec spec, byte[] kernel, Config akka)
+    /// <param name="spec">The experiment.</param>
+    /// <param name="kernel">The sample kernel.</param>
+    /// <param name="akka">config/akka.hocon (quiet).</param>
+    /// <param name="realTime">Run on today's multi-threaded engine and the wall clock instead of in simulation.</param>
+    /// <param name="log">Where a simulated world's log lines go (stderr), or nowhere.</param>
+    public ExperimentRunner(ExperimentSpec spec, byte[] kernel, Config akka, bool realTime = false, TextWriter? log = null)
     {
         _spec = spec;
         _kernel = kernel;
         _akka = akka;
+        _realTime = realTime;
+        _log = log;
     }
 
-    /// <summary>Runs the given trials (index, seed), reporting each as it ends.</summary>
-    public async Task<IReadOnlyList<TrialResult>> RunAsync(IEnumerable<(int Index, int Seed)> trials, Action<TrialResult> progress, CancellationToken cancel = default)
+    /// <summary>Runs the given trials, reporting each as it ends.</summary>
+    public async Task<IReadOnlyList<TrialResult>> RunAsync(IEnumerable<TrialPlan> trials, Action<TrialResult> progress, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(progress);
-        var results = new List<TrialResult>();
-        using var system = ActorSystem.Create("experiment", _akka);
-        try
+        if (_realTime)
         {
-            foreach (var (index, seed) in trials)
-            {
-                cancel.ThrowIfCancellationRequested();
-                var result = await RunTrialAsync(system, index, seed).ConfigureAwait(false);
-                results.Add(result);
-                progress(result);
-            }
+            return await RealTimeTrials.RunAsync(_spec, _kernel, _akka, trials, progress, cancel).ConfigureAwait(false);
         }
-        finally
+        var results = new List<TrialResult>();
+        foreach (var trial in trials)
         {
-            await system.Terminate().ConfigureAwait(false);
+            cancel.ThrowIfCancellationRequested();
+            // A world runs on the thread that drives it: this one, to the trial's end.
+            var result = SimulatedTrials.Run(_spec, _kernel, _akka, trial, _log);
+            results.Add(result);
+            progress(result);
         }
         return results;
     }
 
-    private async Task<TrialResult> RunTrialAsync(ActorSystem system, int index, int seed)
+    /// <summary>Injected failures against the requests served: each failure's recovery time is the wait for the next request served after it.</summary>
+    internal static TrialResult Result(TrialPlan plan, ulong? schedule, string? digest, TrialCheck check, TimeSpan duration, TimeSpan wall,
+        FaultInjector injector, DateTimeOffset start, IReadOnlyList<TimeSpan> served, ExperimentSpec spec)
     {
-        var clock = Stopwatch.StartNew();
-        var start = DateTimeOffset.UtcNow;
-        var console = new TimedConsoleBackend(clock);
-        var injector = new FaultInjector(_spec.Faults with { Seed = seed });
-        TrialCheck check;
-        IReadOnlyList<TimeSpan> served;
-        if (_spec.Workload == BlockWriteVerifyWorkload.Name)
-        {
-            uint pattern = (uint)seed;
-            using var disk = new InMemoryBlockBackend(BlockWriteVerifyWorkload.DiskBytes(_spec.Count));
-            var timed = new TimedBlockBackend(disk, clock);
-            var write = await BootAsync(system, $"trial-{index}-write", BlockWriteVerifyWorkload.CommandLine(pattern, _spec.Count, true), console, injector, timed).ConfigureAwait(false);
-            var verify = write is null ? null
-                : await BootAsync(system, $"trial-{index}-verify", BlockWriteVerifyWorkload.CommandLine(pattern, _spec.Count, false), console, injector, timed).ConfigureAwait(false);
-            check = BlockWriteVerifyWorkload.Check(pattern, _spec.Count, write, verify, disk.Contents());
-            served = timed.Completions;
-        }
-        else
-        {
-            var exit = await BootAsync(system, $"trial-{index}", ConsoleCountWorkload.CommandLine(_spec.Count), console, injector, null).ConfigureAwait(false);
-            check = ConsoleCountWorkload.Check(_spec.Count, console.Output, exit);
-            served = console.Writes.Where(w => w.Text.StartsWith("count ", StringComparison.Ordinal)).Select(w => w.At).ToList();
-        }
-        var duration = clock.Elapsed;
         var counters = injector.Counters;
-        check = check.WithRing(counters.RequestsTaken, counters.RequestsPublished, _spec.Faults.IsActive);
-
+        check = check.WithRing(counters.RequestsTaken, counters.RequestsPublished, spec.Faults.IsActive);
         var faults = counters.FailureInstants.Select(t => t - start).Where(t => t >= TimeSpan.Zero).Order().ToList();
         var recoveries = new List<TimeSpan>();
         int next = 0;
@@ -112,29 +109,7 @@ internal sealed class ExperimentRunner
         }
         long other = counters.KicksDelayed + counters.KicksDuplicated + counters.IrqsDelayed + counters.IrqsDuplicated
             + counters.IoErrors + counters.NoSpace + counters.SlowIo + counters.Corruptions;
-        return new TrialResult(index, seed, check, duration, counters.Crashes, counters.Kills, counters.KicksDropped, counters.IrqsDropped,
-            other, faults, recoveries, served);
-    }
-
-    /// <summary>Boots one VM of the trial and waits for its end; null if it did not end within the trial timeout.</summary>
-    private async Task<VmExited?> BootAsync(ActorSystem system, string name, string commandLine, TimedConsoleBackend console, FaultInjector injector, IBlockBackend? disk)
-    {
-        DeviceConfig[] devices = disk is null ? [new ConsoleConfig(console)] : [new ConsoleConfig(console), new BlockDeviceConfig(disk)];
-        var config = new VmConfig(name, (ulong)_spec.MemoryMib << 20, _kernel, commandLine, devices)
-        {
-            Faults = injector,
-            Supervision = _spec.Supervision,
-        };
-        var vm = VmLauncher.Launch(system, config);
-        try
-        {
-            return await vm.Exited.WaitAsync(_spec.TrialTimeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            vm.Stop("trial timeout");
-            await vm.Exited.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-            return null;
-        }
+        return new TrialResult(plan.Index, plan.Seed, schedule, digest, check, duration, wall, counters.Crashes, counters.Kills,
+            counters.KicksDropped, counters.IrqsDropped, other, faults, recoveries, served);
     }
 }

@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using LguestActors.Actors.Faults;
+using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Supervision;
 
 namespace LguestActors.Host.Experiments;
@@ -34,6 +35,9 @@ internal sealed record ExperimentSpec(
 {
     public const string Section = "experiment";
 
+    /// <summary>lguest.vcpu and lguest.virtio of config/akka.hocon, which every trial's VM runs with.</summary>
+    public MachineSettings Machine { get; init; } = MachineSettings.Default;
+
     /// <summary>What the workload's count counts.</summary>
     public string Unit => Workload == BlockWriteVerifyWorkload.Name ? "sectors" : "requests";
 
@@ -48,26 +52,22 @@ internal sealed record ExperimentSpec(
             throw new ConfigurationException($"no '{Section} {{ ... }}' section");
         }
         var c = root.GetConfig(Section);
-        string workload = c.GetString("workload", ConsoleCountWorkload.Name);
+        var read = new Actors.Configuration.ConfigReader(c, Section);
+        string workload = read.Text("workload", ConsoleCountWorkload.Name);
         if (!Workloads.Contains(workload))
         {
             throw new ConfigurationException($"{Section}.workload '{workload}' is not one of: {string.Join(", ", Workloads)}");
         }
-        var spec = new ExperimentSpec(
-            c.GetString("name", "experiment"),
+        return new ExperimentSpec(
+            read.Text("name", "experiment"),
             workload,
-            c.GetInt("count", 200),
-            c.GetInt("trials", 10),
-            c.GetInt("seed", 1),
-            c.GetInt("memory-mib", 32),
-            c.GetTimeSpan("trial-timeout", TimeSpan.FromSeconds(120)),
-            c.HasPath("supervision") ? DeviceSupervision.FromConfig(c.GetConfig("supervision")) : DeviceSupervision.Default,
-            c.HasPath("faults") ? FaultPlan.FromConfig(c.GetConfig("faults")) : FaultPlan.None);
-        if (spec.Count <= 0 || spec.Trials <= 0 || spec.MemoryMib < 4)
-        {
-            throw new ConfigurationException($"{Section}: count and trials must be positive and memory-mib at least 4");
-        }
-        return spec;
+            read.Int("count", 200, 1, 10_000_000),
+            read.Int("trials", 10, 1, 1_000_000),
+            read.Int("seed", 1, int.MinValue, int.MaxValue),
+            read.Int("memory-mib", 32, 4, Cli.LaunchOptions.MaxMemoryMegabytes),
+            read.Duration("trial-timeout", TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(1)),
+            c.HasPath("supervision") ? DeviceSupervision.FromConfig(c.GetConfig("supervision"), $"{Section}.supervision") : DeviceSupervision.Default,
+            c.HasPath("faults") ? FaultPlan.FromConfig(c.GetConfig("faults"), $"{Section}.faults") : FaultPlan.None);
     }
 
     /// <summary>Trial i's seed: SplitMix64 of the experiment seed and i, so any one trial can be rerun alone.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using LguestActors.Actors.Devices.Console;
 
@@ -8,11 +7,12 @@ namespace LguestActors.Host.Experiments;
 internal sealed class TimedConsoleBackend : IConsoleBackend
 {
     private readonly List<(TimeSpan At, string Text)> _writes = [];
-    private readonly Stopwatch _clock;
+    private readonly Func<TimeSpan> _elapsed;
 
-    public TimedConsoleBackend(Stopwatch clock)
+    /// <param name="elapsed">Time since the trial began (a stopwatch in real time).</param>
+    public TimedConsoleBackend(Func<TimeSpan> elapsed)
     {
-        _clock = clock;
+        _elapsed = elapsed;
     }
 
     public IReadOnlyList<(TimeSpan At, string Text)> Writes
@@ -33,11 +33,11 @@ internal sealed class TimedConsoleBackend : IConsoleBackend
         string text = Encoding.UTF8.GetString(bytes);
         lock (_writes)
         {
-            _writes.Add((_clock.Elapsed, text));
+            _writes.Add((_elapsed(), text));
         }
     }
 
-    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed)
+    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed, ConsoleInputCredit credit)
     {
         // No input: the workloads run from the kernel command line.
     }

@@ -7,18 +7,25 @@ namespace LguestActors.Simulation.Backends;
 /// <summary>
 /// A console backend inside a simulated world: input is a <see cref="ConsoleScript"/> typed at its
 /// virtual times (timers of the world, so on the simulation thread), output is kept as the
-/// transcript, folded into the run digest, and optionally echoed (to stdout for the host).
+/// transcript, folded into the run digest, and optionally echoed to another backend (the terminal,
+/// for the host).
 /// </summary>
 public sealed class SimulatedConsole : IConsoleBackend
 {
     private readonly SimulationWorld _world;
     private readonly ConsoleScript _script;
-    private readonly Stream? _echo;
+    private readonly IConsoleBackend? _echo;
     private readonly MemoryStream _output = new();
     private readonly string _name;
+    private readonly Queue<byte> _pending = new();
     private Action<ReadOnlyMemory<byte>>? _onInput;
+    private ConsoleInputCredit? _credit;
 
-    public SimulatedConsole(SimulationWorld world, ConsoleScript? script = null, Stream? echo = null, string name = "console")
+    /// <param name="world">The world it belongs to.</param>
+    /// <param name="script">Input typed at virtual times (none by default).</param>
+    /// <param name="echo">Where output is shown as well (only its Write is used), or nowhere.</param>
+    /// <param name="name">What the digest calls its output (one console per VM).</param>
+    public SimulatedConsole(SimulationWorld world, ConsoleScript? script = null, IConsoleBackend? echo = null, string name = "console")
     {
         ArgumentNullException.ThrowIfNull(world);
         _world = world;
@@ -44,33 +51,54 @@ public sealed class SimulatedConsole : IConsoleBackend
         _output.Write(bytes);
         Writes.Add((_world.Now, Encoding.UTF8.GetString(bytes)));
         _world.Engine.Digest.Event(_world.Engine.Now, _name, bytes.Length, bytes);
-        if (_echo is not null)
-        {
-            _echo.Write(bytes);
-            _echo.Flush();
-        }
+        _echo?.Write(bytes);
     }
 
-    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed)
+    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed, ConsoleInputCredit credit)
     {
         ArgumentNullException.ThrowIfNull(onInput);
+        ArgumentNullException.ThrowIfNull(credit);
         _onInput = onInput;
+        _credit = credit;
+        credit.Returned += Pump; // on the device's thread: the simulation thread
+        Pump();
         foreach (var (at, bytes) in _script.Inputs)
         {
             var delay = at - _world.Now;
-            _world.Scheduler.Advanced.ScheduleOnce(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, () => onInput(bytes));
+            _world.Scheduler.Advanced.ScheduleOnce(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, () => Type(bytes));
         }
     }
 
-    /// <summary>Types <paramref name="bytes"/> now (on the simulation thread, or between runs): a recorded session's input.</summary>
-    /// <returns>False when the console device has not started its backend yet.</returns>
-    public bool Type(ReadOnlyMemory<byte> bytes)
+    /// <summary>
+    /// Types <paramref name="bytes"/> now (on the simulation thread, or between runs): scripted or
+    /// recorded input. Like keys typed into a pipe, bytes wait here until the console device has
+    /// credit for them (before it started, too): back-pressure, never a drop.
+    /// </summary>
+    public void Type(ReadOnlyMemory<byte> bytes)
     {
-        if (_onInput is null)
+        foreach (byte b in bytes.Span)
         {
-            return false;
+            _pending.Enqueue(b);
         }
-        _onInput(bytes);
-        return true;
+        Pump();
+    }
+
+    /// <summary>Hands the device as much pending input as its credit allows, in order.</summary>
+    private void Pump()
+    {
+        if (_onInput is null || _credit is null)
+        {
+            return;
+        }
+        while (_pending.Count > 0 && _credit.Available > 0)
+        {
+            var chunk = new byte[Math.Min(_pending.Count, _credit.Available)];
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                chunk[i] = _pending.Dequeue();
+            }
+            _credit.Take(chunk.Length);
+            _onInput(chunk);
+        }
     }
 }

@@ -1,5 +1,5 @@
 using LguestActors.Actors.Devices.Block;
-using LguestActors.Simulation.Engine;
+using LguestActors.Actors.Time;
 using LguestActors.Simulation.World;
 
 namespace LguestActors.Simulation.Backends;
@@ -22,7 +22,7 @@ public sealed class SimulatedDisk : IBlockBackend
     private readonly SimulationWorld _world;
     private readonly string _name;
     private readonly DiskLatency _latency;
-    private readonly ScheduleRandom _random;
+    private readonly SeededRandom _random;
     private readonly bool _ownsInner;
 
     /// <param name="inner">The disk itself.</param>

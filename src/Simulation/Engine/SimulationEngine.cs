@@ -1,4 +1,5 @@
 using Akka.Dispatch;
+using LguestActors.Actors.Time;
 using LguestActors.Simulation.Digest;
 
 namespace LguestActors.Simulation.Engine;
@@ -18,7 +19,7 @@ public sealed partial class SimulationEngine
     public const long NanosecondsPerInstruction = 1_000_000 / Cpu.Cpu.VirtualTscKhz;
 
     private readonly List<(long Key, IRunnable Run)> _ready = [];
-    private readonly ScheduleRandom _schedule;
+    private readonly SeededRandom _schedule;
     private long _nextKey;
     private long _now;
     private int _deliveriesLeft;
@@ -29,7 +30,7 @@ public sealed partial class SimulationEngine
     public SimulationEngine(ulong scheduleSeed)
     {
         ScheduleSeed = scheduleSeed;
-        _schedule = new ScheduleRandom(scheduleSeed);
+        _schedule = new SeededRandom(scheduleSeed);
     }
 
     /// <summary>The seed the next ready mailbox is chosen with.</summary>
@@ -50,11 +51,14 @@ public sealed partial class SimulationEngine
     /// <summary>True while a thread runs the world.</summary>
     public bool IsRunning => Volatile.Read(ref _simulationThread) != 0;
 
+    /// <summary>Calls of <see cref="Step"/> so far: the boundaries an external input can enter at.</summary>
+    public long Boundaries { get; private set; }
+
     /// <summary>
-    /// Called at every step boundary before anything runs (external inputs of a recorded session
-    /// are injected here, at the step they entered).
+    /// Called at the start of every <see cref="Step"/> with its boundary number, before anything
+    /// runs: a replayed session's inputs are injected here, at the boundary they entered at.
     /// </summary>
-    public Action? BeforeStep { get; set; }
+    public Action<long>? BeforeStep { get; set; }
 
     /// <summary>
     /// One step: fire the timers that are due, then run one ready mailbox chosen by the schedule
@@ -73,7 +77,8 @@ public sealed partial class SimulationEngine
         try
         {
             ThrowIfViolated();
-            BeforeStep?.Invoke();
+            long boundary = Boundaries++;
+            BeforeStep?.Invoke(boundary);
             FireDueTimers();
             if (_ready.Count == 0)
             {

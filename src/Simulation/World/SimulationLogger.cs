@@ -13,16 +13,21 @@ internal sealed class SimulationLogger : MinimalLogger
 {
     private readonly TextWriter _writer;
     private readonly SimulationEngine _engine;
+    private readonly LogLevel _level;
 
-    public SimulationLogger(TextWriter writer, SimulationEngine engine)
+    /// <param name="writer">Where the lines go.</param>
+    /// <param name="engine">The world (its virtual time stamps each line).</param>
+    /// <param name="level">akka.loglevel: the bus itself publishes debug lines that no adapter filtered.</param>
+    public SimulationLogger(TextWriter writer, SimulationEngine engine, LogLevel level)
     {
         _writer = writer;
         _engine = engine;
+        _level = level;
     }
 
     protected override void Log(object message)
     {
-        if (message is not LogEvent e)
+        if (message is not LogEvent e || e.LogLevel() < _level)
         {
             return;
         }

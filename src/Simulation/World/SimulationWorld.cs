@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
+using LguestActors.Actors.Time;
 using LguestActors.Simulation.Digest;
 using LguestActors.Simulation.Engine;
 
@@ -48,7 +49,7 @@ public sealed class SimulationWorld : IDisposable
         if (log is not null)
         {
             world.Engine.ViolationLog = log;
-            system.EventStream.Subscribe(new SimulationLogger(log, world.Engine), typeof(LogEvent));
+            system.EventStream.Subscribe(new SimulationLogger(log, world.Engine, Logging.LogLevelFor(system.Settings.LogLevel)), typeof(LogEvent));
         }
         return world;
     }
@@ -73,7 +74,7 @@ public sealed class SimulationWorld : IDisposable
     public IScheduler Scheduler => _scheduler;
 
     /// <summary>An independent random stream of the run's seed for <paramref name="subsystem"/>.</summary>
-    public ScheduleRandom Random(string subsystem) => ScheduleRandom.For(Seed, subsystem);
+    public SeededRandom Random(string subsystem) => SeededRandom.For(Seed, subsystem);
 
     /// <summary>Runs the world on this thread until <paramref name="done"/> holds, virtual time passes <paramref name="limit"/>, or nothing can happen any more.</summary>
     public RunOutcome RunUntil(Func<bool> done, TimeSpan limit)

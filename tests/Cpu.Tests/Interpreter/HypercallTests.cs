@@ -70,16 +70,38 @@ public sealed class HypercallTests
     {
         var g = new TestGuest();
         uint h = TestGuest.HandlerBase;
+        // the system-call gate as Linux sets it: a trap gate with DPL 3
         Assert.True(g.Cpu.TryServeLocalHypercall(
-            new HypercallRequest(Hypercalls.LoadIdtEntry, 0x81, (0x60u << 16) | (h & 0xFFFF), (h & 0xFFFF0000) | 0x8F00, 0), out _));
+            new HypercallRequest(Hypercalls.LoadIdtEntry, 0x80, (0x60u << 16) | (h & 0xFFFF), (h & 0xFFFF0000) | 0xEF00, 0), out _));
         g.Load(h, a =>
         {
             a.mov(ebp, 5);
             a.hlt();
         });
-        g.LoadCode(a => a.@int(0x81));
+        g.LoadCode(a => a.@int(0x80));
         g.RunToHalt();
         Assert.Equal(5u, g.Cpu.Ebp);
+    }
+
+    [Theory]
+    [InlineData(2u)]
+    [InlineData(8u)]
+    [InlineData(15u)]
+    [InlineData(0x1Fu)]
+    public void Load_idt_entry_ignores_the_vectors_lguest_never_let_the_guest_handle(uint vector)
+    {
+        var g = new TestGuest();
+        Assert.True(g.Cpu.TryServeLocalHypercall(new HypercallRequest(Hypercalls.LoadIdtEntry, vector, 0x600000, 0xEF00, 0), out _));
+        Assert.Null(g.Cpu.Fault);
+        Assert.False(g.Cpu.GatePresent((int)vector));
+    }
+
+    [Fact]
+    public void Load_idt_entry_of_a_task_gate_is_fatal_as_lguest_allowed_only_interrupt_and_trap_gates()
+    {
+        var g = new TestGuest();
+        Assert.True(g.Cpu.TryServeLocalHypercall(new HypercallRequest(Hypercalls.LoadIdtEntry, 0x30, 0x600000, 0x8500, 0), out _));
+        Assert.Contains("gate type 0x5", g.Cpu.Fault!.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -165,7 +187,7 @@ public sealed class HypercallTests
             g.Memory.WriteU32(e + 12, a3);
             g.Memory.WriteU8(data + LguestDataLayout.HcallStatus + (uint)n, 0);
         }
-        Entry(0, Hypercalls.LoadIdtEntry, 0x90, (0x60u << 16) | 0x8000, 0x8E00);
+        Entry(0, Hypercalls.LoadIdtEntry, 0x80, (0x60u << 16) | 0x8000, 0xEE00);
         Entry(1, Hypercalls.Notify, 0x5000, 0, 0);
         Assert.True(g.Cpu.TryServeLocalHypercall(new HypercallRequest(Hypercalls.FlushAsync, 0, 0, 0, 0), out _));
         Assert.Equal(0xFF, g.Memory.ReadU8(data + LguestDataLayout.HcallStatus));
@@ -174,7 +196,7 @@ public sealed class HypercallTests
         Assert.Equal(Hypercalls.Notify, deferred.Call);
         Assert.Equal(0x5000u, deferred.Arg1);
         g.Load(0x8000, a => a.hlt());
-        g.LoadCode(a => a.@int(0x90));
+        g.LoadCode(a => a.@int(0x80));
         g.RunToHalt();
         Assert.Equal(0x8001u, g.Cpu.Eip);
     }

@@ -80,7 +80,7 @@ public sealed class InterruptTests
         Assert.Equal(TestGuest.HandlerBase, g.Cpu.Eip);
         Assert.Equal(TestGuest.StackTop - 12, g.Cpu.Esp);
         Assert.Equal(eip, g.Memory.ReadU32(TestGuest.StackTop - 12));
-        Assert.Equal(0x60u, g.Memory.ReadU32(TestGuest.StackTop - 8));
+        Assert.Equal((uint)Cpu.KernelCs, g.Memory.ReadU32(TestGuest.StackTop - 8));
         Assert.Equal(0x200u, g.Memory.ReadU32(TestGuest.StackTop - 4) & 0x200);
         Assert.Equal(0u, g.IrqEnabled);
         g.RunToHalt();

@@ -15,6 +15,14 @@ internal sealed class TestGuest
     public const uint DataBase = 0x20000;
     public const uint StackTop = 0x70000;
     public const uint LguestData = 0x60000;
+    public const uint Trampoline = 0x7000;
+    public const uint UserCode = 0x30000;
+    public const uint UserStackTop = 0x50000;
+    public const uint KernelStackTop = 0x5F000;
+
+    /// <summary>Linux's __USER_CS and __USER_DS: GDT entries 14 and 15 at RPL 3.</summary>
+    public const ushort UserCs = 0x73;
+    public const ushort UserDs = 0x7B;
 
     public TestGuest(long memorySize = 1 << 20)
     {
@@ -68,6 +76,46 @@ internal sealed class TestGuest
     {
         Assert.True(Cpu.TryServeLocalHypercall(new HypercallRequest(Hypercalls.LguestInit, LguestData, 0, 0, 0), out _));
         Memory.WriteU32(LguestData + LguestDataLayout.IrqEnabled, irqEnabled);
+    }
+
+    /// <summary>
+    /// Gives the kernel stack with SET_STACK, loads a ring-1 trampoline that IRETs to ring 3 at
+    /// <paramref name="userEip"/> (the way Linux enters a process: SS, ESP, EFLAGS, CS, EIP on the
+    /// stack), and starts there. <paramref name="build"/>, if given, is the user code at <see cref="UserCode"/>.
+    /// </summary>
+    public void StartInUserMode(Action<Assembler>? build = null, uint userEip = UserCode, uint userEsp = UserStackTop, uint eflags = 0x202)
+    {
+        if (build is not null)
+        {
+            Load(UserCode, build);
+        }
+        Assert.True(Cpu.TryServeLocalHypercall(new HypercallRequest(Hypercalls.SetStack, Cpu.KernelDs, KernelStackTop, 2, 0), out _));
+        Load(Trampoline, a =>
+        {
+            a.push(UserDs);
+            a.push(userEsp);
+            a.push(eflags);
+            a.push(UserCs);
+            a.push(userEip);
+            a.iretd();
+        });
+        Cpu.Eip = Trampoline;
+    }
+
+    /// <summary>
+    /// Identity-maps the first 1 MiB with 4 KiB pages, each present, writable and user-accessible
+    /// unless <paramref name="flags"/> says otherwise for it, and turns paging on.
+    /// </summary>
+    public void MapFirstMegabyte(Func<uint, uint>? flags = null)
+    {
+        const uint pageDir = 0x40000;
+        const uint pageTable = 0x41000;
+        Memory.WriteU32(pageDir, pageTable | 7);
+        for (uint i = 0; i < 256; i++)
+        {
+            Memory.WriteU32(pageTable + 4 * i, (i << 12) | (flags?.Invoke(i << 12) ?? 7));
+        }
+        Cpu.LoadCr3(pageDir);
     }
 
     public uint IrqEnabled => Memory.ReadU32(LguestData + LguestDataLayout.IrqEnabled);

@@ -77,12 +77,15 @@ public sealed class AkkaConfigTests
     }
 
     [Theory]
-    [InlineData("lguest.virtio.ring-size = 100", "lguest.virtio.ring-size must be a power of two from 1 to 32768, not 100")]
-    [InlineData("lguest.virtio.ring-size = 65536", "lguest.virtio.ring-size must be a power of two from 1 to 32768, not 65536")]
-    [InlineData("lguest.vcpu.slice-instructions = 0", "lguest.vcpu.slice-instructions must be a positive number of instructions, not 0")]
-    [InlineData("lguest.vcpu.dispatcher = no-such-dispatcher", "lguest.vcpu.dispatcher names dispatcher \"no-such-dispatcher\", which the configuration does not define")]
+    [InlineData("lguest.virtio.ring-size = 100", "lguest.virtio.ring-size must be a power of two from 1 to 4096, not '100'")]
+    [InlineData("lguest.virtio.ring-size = 65536", "lguest.virtio.ring-size must be a whole number from 1 to 4096, not '65536'")]
+    [InlineData("lguest.vcpu.slice-instructions = 0", "lguest.vcpu.slice-instructions must be a whole number from 1 to 10000000, not '0'")]
+    [InlineData("lguest.vcpu.slice-instructions = 99999999999999", "lguest.vcpu.slice-instructions must be a whole number from 1 to 10000000, not '99999999999999'")]
+    [InlineData("lguest.vcpu.slice-instructions = abc", "lguest.vcpu.slice-instructions must be a whole number from 1 to 10000000, not 'abc'")]
+    [InlineData("lguest.vcpu.dispatcher = no-such-dispatcher", "lguest.vcpu.dispatcher names dispatcher \"no-such-dispatcher\", which the configuration does not define (a section with a type)")]
     [InlineData("lguest.console.escape-key = f1", "lguest.console.escape-key must be \"ctrl-a\" .. \"ctrl-z\" or \"off\", not \"f1\"")]
-    [InlineData("lguest.console.escape-count = 0", "lguest.console.escape-count must be at least 1, not 0")]
+    [InlineData("lguest.console.escape-count = 0", "lguest.console.escape-count must be a whole number from 1 to 100, not '0'")]
+    [InlineData("lguest.console.escape-window = -1s", "lguest.console.escape-window must be a duration like 100ms, 2s or 1m, not '-1s'")]
     public void Out_of_range_settings_are_rejected_naming_the_key(string overrideLine, string message)
     {
         Config config = ConfigurationFactory.ParseString(overrideLine).WithFallback(Parse());
@@ -140,6 +143,47 @@ public sealed class AkkaConfigTests
         finally
         {
             File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("this is { not hocon\n", "line 1: '{' is never closed")]
+    [InlineData("akka.loglevel = INFO\ngarbage garbage garbage\n", "line 2: 'garbage garbage garbage' is not a setting (expected key = value)")]
+    [InlineData("akka {\n  loglevel = INFO\n}}\n", "line 3: '}' closes nothing")]
+    [InlineData("akka.loglevel = \"INFO\n", "line 1: a quoted string is not closed on its line")]
+    [InlineData("lguest.devices.supervision.watchdog-interval = -1s\n", "lguest.devices.supervision.watchdog-interval must be a duration like 100ms, 2s or 1m (0 or more), not '-1s'")]
+    [InlineData("lguest.faults.kicks.drop = 2\n", "lguest.faults.kicks.drop must be a probability from 0 to 1, not '2'")]
+    [InlineData("lguest.vcpu.slice-instructions = 99999999999999\n", "lguest.vcpu.slice-instructions must be a whole number from 1 to 10000000, not '99999999999999'")]
+    public void A_bad_config_file_is_one_line_naming_the_file_and_the_line_or_key(string appended, string expected)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"lguest-bad-{Guid.NewGuid():N}.hocon");
+        File.WriteAllText(path, appended.StartsWith("lguest.", StringComparison.Ordinal) ? File.ReadAllText(RepositoryConfig()) + "\n" + appended : appended);
+        try
+        {
+            (Config? config, _, string? error) = AkkaConfigFile.Load(path);
+
+            Assert.Null(config);
+            Assert.Equal($"{path}: {expected}", error);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_config_path_that_is_a_directory_is_one_line()
+    {
+        DirectoryInfo dir = Directory.CreateTempSubdirectory("lguest-config-dir-");
+        try
+        {
+            (_, _, string? error) = AkkaConfigFile.Load(dir.FullName);
+
+            Assert.Equal($"{dir.FullName} is a directory, not a HOCON file", error);
+        }
+        finally
+        {
+            dir.Delete();
         }
     }
 

@@ -137,7 +137,7 @@ public sealed class ExperimentTests : IDisposable
 
         int code = await _host.RunAsync(Program.LauncherProps, "experiment", spec, "--trial-seed", "12345", "--out", Path.Combine(_dir.FullName, "one"));
         Assert.Equal(0, code);
-        Assert.Contains("trial 1/1 seed 12345: pass", _host.Error.ToString());
+        Assert.Contains("trial 1/1 seed 12345 schedule 1: pass", _host.Error.ToString());
 
         File.WriteAllText(spec, "experiment { workload = nonsense }");
         Assert.Equal(1, await _host.RunAsync(Program.LauncherProps, "experiment", spec));

@@ -60,7 +60,7 @@ internal sealed class ShoutingLauncher : ReceiveActor
         Receive<byte[]>(bytes => console.Write(Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(bytes).ToUpperInvariant())));
         Receive<string>(_ => exitListener.Tell(new VmExited(config.Name, GuestExitKind.PowerOff, "input closed")));
         IActorRef self = Self;
-        console.Start(input => self.Tell(input.ToArray()), () => self.Tell("closed"));
+        console.Start(input => self.Tell(input.ToArray()), () => self.Tell("closed"), ConsoleInputCredit.Unlimited());
     }
 }
 

@@ -14,11 +14,14 @@ internal sealed class HostHarness : IDisposable
     public HostHarness(byte[]? stdin = null)
     {
         KernelPath = Path.Combine(_dir.FullName, "kernel.elf");
-        File.WriteAllBytes(KernelPath, [0x7F, (byte)'E', (byte)'L', (byte)'F']);
+        File.WriteAllBytes(KernelPath, KernelImage);
         Console = new DisposalRecordingBackend(new TerminalConsoleBackend(_consoleOut, new MemoryStream(stdin ?? []), isTerminal: false));
     }
 
     public string KernelPath { get; }
+
+    /// <summary>What <see cref="KernelPath"/> holds: a valid i386 ELF (the host checks it before it boots).</summary>
+    public static byte[] KernelImage { get; } = LguestActors.Testing.TinyElf.Build();
 
     public StringWriter Out { get; } = new();
 
@@ -94,7 +97,7 @@ internal sealed class DisposalRecordingBackend(TerminalConsoleBackend inner) : A
 
     public void Write(ReadOnlySpan<byte> bytes) => inner.Write(bytes);
 
-    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed) => inner.Start(onInput, onClosed);
+    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed, ConsoleInputCredit credit) => inner.Start(onInput, onClosed, credit);
 
     public void Dispose()
     {

@@ -44,7 +44,7 @@ public sealed class InitrdOptionHostTests : IDisposable
 
     [Theory]
     [InlineData("missing", "initrd '{0}' not found")]
-    [InlineData("empty", "initrd '{0}' is empty")]
+    [InlineData("empty", "initrd '{0}' is empty or not a regular file (a device or a pipe); give an initramfs (a cpio archive, compressed or not)")]
     [InlineData("directory", "initrd '{0}' is a directory, not an initrd image")]
     public async Task An_initrd_that_cannot_be_used_exits_1_with_one_line(string kind, string message)
     {

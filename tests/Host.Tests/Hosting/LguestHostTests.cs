@@ -34,7 +34,7 @@ public sealed class LguestHostTests : IDisposable
         VmConfig config = await _launcher.Started.Task;
         Assert.Equal("guest", config.Name);
         Assert.Equal(16UL << 20, config.MemoryBytes);
-        Assert.Equal(new byte[] { 0x7F, (byte)'E', (byte)'L', (byte)'F' }, config.Kernel.ToArray());
+        Assert.Equal(HostHarness.KernelImage, config.Kernel.ToArray());
         Assert.Equal("console=hvc0 quiet", config.CommandLine);
         Assert.Same(_host.Console, Assert.IsType<ConsoleConfig>(Assert.Single(config.Devices)).Backend);
         Assert.Equal((byte)3, _host.ConsoleSettings!.ConsoleEscape.Key);

@@ -75,7 +75,7 @@ public sealed class ConsoleDevice : ReceiveActor
         _state.BackendStarted = true;
         // Backend callbacks run on its threads: copy, and marshal into the actor.
         var self = Self;
-        _backend.Start(bytes => self.Tell(new ConsoleInput(bytes.ToArray())), () => self.Tell(ConsoleInputClosed.Instance));
+        _backend.Start(bytes => self.Tell(new ConsoleInput(bytes.ToArray())), () => self.Tell(ConsoleInputClosed.Instance), _state.Credit);
     }
 
     private void OnStart(StartDevice start)
@@ -110,25 +110,13 @@ public sealed class ConsoleDevice : ReceiveActor
         Serve(kick.Queue);
     }
 
+    /// <summary>
+    /// Host input waits here until the guest posts buffers; the backend keeps to its credit, so
+    /// this holds at most the credit window and nothing is dropped (back-pressure).
+    /// </summary>
     private void OnInput(ConsoleInput input)
     {
-        var pending = _state.PendingInput;
-        int room = Math.Max(0, _state.InputBound - pending.Count);
-        var bytes = input.Bytes.Span;
-        if (bytes.Length > room)
-        {
-            _state.DroppedInputBytes += bytes.Length - room;
-            if (!_state.Dropping)
-            {
-                _state.Dropping = true;
-                _log.Warning("console: the guest posts no receive buffers; dropping host input beyond {0} bytes", _state.InputBound);
-            }
-            bytes = bytes[..room];
-        }
-        foreach (byte b in bytes)
-        {
-            pending.Add(b);
-        }
+        _state.PendingInput.AddRange(input.Bytes.Span);
         Serve(ReceiveQueue);
     }
 
@@ -235,13 +223,10 @@ public sealed class ConsoleDevice : ReceiveActor
                 int n = (int)Math.Min(c.WritableLength, pending.Count);
                 c.Write(_memory, pending.GetRange(0, n).ToArray());
                 pending.RemoveRange(0, n);
+                _state.Credit.Return(n); // the guest has it: the backend may read that much more
                 return (uint)n;
             });
             rx.Complete(chain.Head, written);
-        }
-        if (pending.Count == 0)
-        {
-            _state.Dropping = false;
         }
         RaiseIfWanted(rx);
     }

@@ -2,28 +2,22 @@ using LguestActors.Actors.Devices.Virtio;
 
 namespace LguestActors.Actors.Devices.Console;
 
-/// <summary>The console's state kept across an actor restart: the virtio state and unread host input.</summary>
+/// <summary>The console's state kept across an actor restart: the virtio state, unread host input and its credit.</summary>
 public sealed class ConsoleDeviceState
 {
-    /// <summary>Host input held while the guest has no receive buffer posted; beyond it input is dropped.</summary>
-    public const int DefaultInputBound = 64 * 1024;
-
-    public ConsoleDeviceState(int inputBound = DefaultInputBound)
+    /// <param name="inputWindow">Host input the device holds for the guest at most; the backend waits beyond it.</param>
+    public ConsoleDeviceState(int inputWindow = ConsoleInputCredit.DefaultWindow)
     {
-        InputBound = inputBound;
+        Credit = new ConsoleInputCredit(inputWindow);
     }
 
     public VirtioDeviceState Virtio { get; } = new(ConsoleDevice.QueueCount);
 
-    public int InputBound { get; }
+    /// <summary>The backend's input credit: returned as the guest takes input.</summary>
+    public ConsoleInputCredit Credit { get; }
 
-    /// <summary>Host input not yet delivered to the guest.</summary>
+    /// <summary>Host input not yet delivered to the guest (at most the credit window from a backend that keeps to it).</summary>
     internal List<byte> PendingInput { get; } = [];
-
-    /// <summary>Host input bytes dropped because the guest posted no buffers and the bound was reached.</summary>
-    public long DroppedInputBytes { get; internal set; }
-
-    internal bool Dropping { get; set; }
 
     internal bool BackendStarted { get; set; }
 }

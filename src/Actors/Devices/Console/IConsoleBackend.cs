@@ -11,6 +11,8 @@ public interface IConsoleBackend
     /// <summary>
     /// Starts delivering host input: <paramref name="onInput"/> is called (from any thread) with each
     /// chunk typed; it must copy the bytes. <paramref name="onClosed"/> is called once when input ends.
+    /// A backend never delivers more than <paramref name="credit"/> allows: with none left it stops
+    /// reading its source until the guest has taken input (back-pressure; input is never dropped).
     /// </summary>
-    void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed);
+    void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed, ConsoleInputCredit credit);
 }

@@ -12,10 +12,13 @@ public sealed class InMemoryConsoleBackend : IConsoleBackend
     private readonly Lock _lock = new();
     private readonly MemoryStream _output = new();
     private readonly List<(string Text, TaskCompletionSource Done)> _waiters = [];
-    private readonly List<byte[]> _typedBeforeStart = [];
+    private readonly Queue<byte> _typed = new();
+    private readonly Lock _inputLock = new();
     private Action<ReadOnlyMemory<byte>>? _onInput;
     private Action? _onClosed;
+    private ConsoleInputCredit? _credit;
     private bool _closed;
+    private bool _closeDelivered;
 
     /// <summary>Everything the guest wrote so far, decoded as UTF-8.</summary>
     public string Output
@@ -76,58 +79,92 @@ public sealed class InMemoryConsoleBackend : IConsoleBackend
         }
     }
 
-    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed)
+    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed, ConsoleInputCredit credit)
     {
-        List<byte[]> early;
-        bool closed;
+        ArgumentNullException.ThrowIfNull(credit);
         lock (_lock)
         {
             _onInput = onInput;
             _onClosed = onClosed;
-            early = [.. _typedBeforeStart];
-            _typedBeforeStart.Clear();
-            closed = _closed;
+            _credit = credit;
         }
-        foreach (var chunk in early)
+        credit.Returned += Pump;
+        Pump();
+    }
+
+    /// <summary>Bytes typed that the device has not taken yet (it has no credit for them): a pipe's buffer.</summary>
+    public int Unread
+    {
+        get
         {
-            onInput(chunk);
-        }
-        if (closed)
-        {
-            onClosed();
+            lock (_inputLock)
+            {
+                return _typed.Count;
+            }
         }
     }
 
     /// <summary>Types <paramref name="text"/> (UTF-8) as host input.</summary>
     public void Type(string text) => Type(Encoding.UTF8.GetBytes(text));
 
-    /// <summary>Types raw bytes as host input; held until the device starts the backend.</summary>
+    /// <summary>
+    /// Types raw bytes as host input. Like a pipe, they wait here until the device has credit for
+    /// them (and until it starts the backend); none is ever dropped.
+    /// </summary>
     public void Type(ReadOnlySpan<byte> bytes)
     {
-        var copy = bytes.ToArray();
-        Action<ReadOnlyMemory<byte>>? onInput;
-        lock (_lock)
+        lock (_inputLock)
         {
-            onInput = _onInput;
-            if (onInput is null)
+            foreach (byte b in bytes)
             {
-                _typedBeforeStart.Add(copy);
-                return;
+                _typed.Enqueue(b);
             }
         }
-        onInput(copy);
+        Pump();
     }
 
-    /// <summary>Ends host input, like EOF on stdin.</summary>
+    /// <summary>Ends host input, like EOF on stdin (after what was typed has gone to the device).</summary>
     public void CloseInput()
     {
-        Action? onClosed;
-        lock (_lock)
+        lock (_inputLock)
         {
             _closed = true;
-            onClosed = _onClosed;
         }
-        onClosed?.Invoke();
+        Pump();
+    }
+
+    /// <summary>Delivers as much typed input as the credit allows, in order; then EOF once all of it went.</summary>
+    private void Pump()
+    {
+        Action<ReadOnlyMemory<byte>>? onInput;
+        Action? onClosed;
+        ConsoleInputCredit? credit;
+        lock (_lock)
+        {
+            (onInput, onClosed, credit) = (_onInput, _onClosed, _credit);
+        }
+        if (onInput is null || credit is null)
+        {
+            return;
+        }
+        lock (_inputLock)
+        {
+            while (_typed.Count > 0 && credit.Available > 0)
+            {
+                var chunk = new byte[Math.Min(_typed.Count, credit.Available)];
+                for (int i = 0; i < chunk.Length; i++)
+                {
+                    chunk[i] = _typed.Dequeue();
+                }
+                credit.Take(chunk.Length);
+                onInput(chunk);
+            }
+            if (_closed && _typed.Count == 0 && !_closeDelivered)
+            {
+                _closeDelivered = true;
+                onClosed!();
+            }
+        }
     }
 
     /// <summary>Completes when the output contains <paramref name="text"/>; throws TimeoutException (with the output so far) otherwise.</summary>

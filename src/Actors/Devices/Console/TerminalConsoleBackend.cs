@@ -57,13 +57,14 @@ public sealed class TerminalConsoleBackend : IConsoleBackend, IDisposable
         }
     }
 
-    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed)
+    public void Start(Action<ReadOnlyMemory<byte>> onInput, Action onClosed, ConsoleInputCredit credit)
     {
+        ArgumentNullException.ThrowIfNull(credit);
         if (_isTerminal && (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()))
         {
             EnterRawMode();
         }
-        var reader = new Thread(() => ReadLoop(onInput, onClosed)) { IsBackground = true, Name = "console-stdin" };
+        var reader = new Thread(() => ReadLoop(onInput, onClosed, credit)) { IsBackground = true, Name = "console-stdin" };
         reader.Start();
     }
 
@@ -75,14 +76,19 @@ public sealed class TerminalConsoleBackend : IConsoleBackend, IDisposable
         }
     }
 
-    private void ReadLoop(Action<ReadOnlyMemory<byte>> onInput, Action onClosed)
+    /// <summary>
+    /// Reads no more than the guest has room for: with no credit the loop waits and stdin stays
+    /// unread, so a piped writer blocks instead of its input being dropped.
+    /// </summary>
+    private void ReadLoop(Action<ReadOnlyMemory<byte>> onInput, Action onClosed, ConsoleInputCredit credit)
     {
         var buffer = new byte[256];
         try
         {
             while (true)
             {
-                int n = _stdin.Read(buffer, 0, buffer.Length);
+                int room = credit.WaitForCredit(buffer.Length);
+                int n = _stdin.Read(buffer, 0, room);
                 if (n <= 0)
                 {
                     break;
@@ -92,6 +98,7 @@ public sealed class TerminalConsoleBackend : IConsoleBackend, IDisposable
                     ExitRequested?.Invoke(this, EventArgs.Empty);
                     continue;
                 }
+                credit.Take(n);
                 onInput(buffer.AsMemory(0, n));
             }
         }

@@ -1,0 +1,193 @@
+using System.Globalization;
+using Akka.Actor;
+using Akka.Configuration;
+using LguestActors.Actors.Devices.Block;
+using LguestActors.Actors.Devices.Console;
+using LguestActors.Actors.Devices.Net;
+using LguestActors.Actors.Faults;
+using LguestActors.Actors.Launcher;
+using LguestActors.Actors.Network;
+using LguestActors.Host.Cli;
+using LguestActors.Host.Configuration;
+using LguestActors.Host.Experiments;
+using LguestActors.Host.Vmm;
+using LguestActors.Simulation.Backends;
+using LguestActors.Simulation.World;
+
+namespace LguestActors.Host.Simulation;
+
+/// <summary>
+/// The host on the simulation engine (docs/DETERMINISM.md): <c>--simulate[=SEED] [--input FILE]</c>
+/// runs the VM configuration in one simulated world, unpaced, console input from the script;
+/// <c>--record FILE</c> runs it paced to the wall clock with the terminal as input, logging each
+/// input with the step boundary and virtual time it entered at; <c>--replay FILE</c> reruns a
+/// recording unpaced. Every run ends with its digest on stderr; a replay says whether it matches.
+/// </summary>
+internal static class SimulatedHost
+{
+    /// <summary>How long VMs get to stop once the run is over (virtual time).</summary>
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(30);
+
+    public static (int Code, string? Line) Run(LaunchOptions options, HostEnvironment env, Config config, LguestSettings settings, byte[] kernel,
+        byte[] initrd, IReadOnlyList<byte[]> extraKernels, IReadOnlyList<IBlockBackend> disks, IReadOnlyList<string> args, SessionRecording? replay)
+    {
+        var simulation = options.Simulation!;
+        if (NetAttachments(options).Any(n => n.Kind == NetAttachmentKind.Tap))
+        {
+            return (ExitCodes.Usage, "--net=tap: is for real time only: a simulated world takes no frames from the host (use --net=switch:NAME)");
+        }
+        ConsoleScript script = ConsoleScript.Empty;
+        if (simulation.InputPath is { } input)
+        {
+            try
+            {
+                script = ConsoleScript.Parse(File.ReadAllText(input), input);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                return (ExitCodes.Failure, e is FormatException ? e.Message : $"--input {input}: {e.Message}");
+            }
+        }
+
+        var driver = new SessionDriver(simulation.RecordPath is not null, replay);
+        IConsoleBackend terminal;
+        try
+        {
+            terminal = env.ConsoleBackend(settings, () => driver.Post(new RecordedInput(0, 0, RecordedInput.Stop, [], ExitCodes.Stopped, "stopped from the console (escape key)")));
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or PlatformNotSupportedException or UnauthorizedAccessException)
+        {
+            return (ExitCodes.Failure, $"cannot open the console: {e.Message}");
+        }
+        using var signals = env.Signals.Register(signal =>
+            driver.Post(new RecordedInput(0, 0, RecordedInput.Stop, [], ExitCodes.ForSignal(signal), $"stopped by SIG{signal.ToString().ToUpperInvariant()[..Math.Min(4, signal.ToString().Length)]}")));
+        try
+        {
+            return RunWorld(options, env, config, kernel, initrd, extraKernels, disks, args, simulation, script, terminal, driver);
+        }
+        finally
+        {
+            (terminal as IDisposable)?.Dispose();
+        }
+    }
+
+    private static (int Code, string? Line) RunWorld(LaunchOptions options, HostEnvironment env, Config config, byte[] kernel, byte[] initrd,
+        IReadOnlyList<byte[]> extraKernels, IReadOnlyList<IBlockBackend> disks, IReadOnlyList<string> args, SimulationOptions simulation,
+        ConsoleScript script, IConsoleBackend terminal, SessionDriver driver)
+    {
+        using var world = SimulationWorld.Create(simulation.Seed, simulation.Seed, config, env.Error, "lguest");
+        var console = new SimulatedConsole(world, script, terminal);
+        var (plan, supervision) = HostFaults.Read(config);
+        var vms = VmConfigs(world, options, kernel, initrd, console, disks, extraKernels, env)
+            .Select(vm => vm with { Faults = new FaultInjector(plan, world.Clock), Supervision = supervision })
+            .ToList();
+        var root = world.System.ActorOf(VmmRoot.Props(env.VmProps), VmmRoot.ActorName);
+        foreach (var other in vms.Skip(1))
+        {
+            _ = root.Ask<object>(new RunVm(other)).ContinueWith(
+                t => env.Error.WriteLine($"{Usage.ProgramName}: vm {other.Name} ended: {(t.IsCompletedSuccessfully && t.Result is VmExited e ? $"{e.Kind} {e.Reason}" : t.Result)}"),
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        Task<object> ended = root.Ask<object>(new RunVm(vms[0]));
+        if (simulation.RecordPath is not null)
+        {
+            // What the terminal gives is logged and typed into the simulated console, which holds it
+            // until the guest has room (its own back-pressure), so the terminal need not wait.
+            terminal.Start(bytes => driver.Post(new RecordedInput(0, 0, RecordedInput.Console, bytes.ToArray())), () => { }, ConsoleInputCredit.Unlimited());
+        }
+
+        var limit = simulation.TimeLimit ?? SimulationOptions.DefaultTimeLimit;
+        var stop = driver.Run(world, console, () => ended.IsCompleted, limit);
+        (int Code, string? Line) outcome;
+        if (stop is not null)
+        {
+            outcome = (stop.Code, stop.Text);
+        }
+        else if (!ended.IsCompleted)
+        {
+            outcome = (ExitCodes.Failure, string.Create(CultureInfo.InvariantCulture, $"the guest did not end within the virtual time limit of {limit.TotalSeconds} s (--time-limit)"));
+        }
+        else
+        {
+            outcome = ended.Result switch
+            {
+                VmExited exited => ExitCodes.For(exited),
+                LauncherFailed failed => (ExitCodes.Failure, $"the launcher failed: {failed.Reason}"),
+                object other => (ExitCodes.Failure, $"unexpected reply from the VMM: {other}"),
+            };
+        }
+        // Whatever is still running stops inside the world, so the digest covers the whole run.
+        var stopped = root.Ask<Akka.Done>(StopAllVms.Instance);
+        world.RunUntil(() => stopped.IsCompleted, world.Now + StopGrace);
+        string digest = world.Digest.Current();
+        env.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{Usage.ProgramName}: simulation seed {simulation.Seed}: digest {digest} ({world.Digest.Messages} messages, {world.Digest.Events} guest events), {world.Now.TotalSeconds:F6} s virtual"));
+        return Finish(simulation, args, driver, world, digest, outcome, env);
+    }
+
+    /// <summary>Writes the recording, or checks the replay against it.</summary>
+    private static (int Code, string? Line) Finish(SimulationOptions simulation, IReadOnlyList<string> args, SessionDriver driver, SimulationWorld world,
+        string digest, (int Code, string? Line) outcome, HostEnvironment env)
+    {
+        if (simulation.RecordPath is { } record)
+        {
+            var recording = new SessionRecording { Seed = simulation.Seed, Args = args, EndDigest = digest, EndNanoseconds = world.Engine.Now };
+            recording.Inputs.AddRange(driver.Recorded);
+            try
+            {
+                File.WriteAllText(record, recording.Write());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return (ExitCodes.Failure, $"--record {record}: {e.Message}");
+            }
+            env.Error.WriteLine($"{Usage.ProgramName}: recorded {driver.Recorded.Count} input(s) to {record}; replay: {Usage.ProgramName} --replay {record}");
+        }
+        if (driver.Replay is { } replay)
+        {
+            if (replay.EndDigest is not null && replay.EndDigest != digest)
+            {
+                return (ExitCodes.Failure, $"replay: digest {digest} differs from the recording's {replay.EndDigest} (a disk or kernel that changed since the recording?)");
+            }
+            env.Error.WriteLine($"{Usage.ProgramName}: replay: digest {digest} matches the recording");
+        }
+        return outcome;
+    }
+
+    private static IEnumerable<NetAttachment> NetAttachments(LaunchOptions options) =>
+        new[] { options.Net }.Concat((options.ExtraVms ?? []).Select(v => v.Net)).OfType<NetAttachment>();
+
+    /// <summary>The host's VMs inside the world: the first on the terminal's console, the others on prefixed stderr, switches as actors of the world.</summary>
+    private static List<VmConfig> VmConfigs(SimulationWorld world, LaunchOptions options, byte[] kernel, byte[] initrd, SimulatedConsole console,
+        IReadOnlyList<IBlockBackend> disks, IReadOnlyList<byte[]> extraKernels, HostEnvironment env)
+    {
+        var switches = new Dictionary<string, IActorRef>();
+        DeviceConfig[] NetOf(string vm, NetAttachment? net, MacAddress? mac)
+        {
+            if (net is null)
+            {
+                return [];
+            }
+            if (!switches.TryGetValue(net.Name, out var lan))
+            {
+                lan = switches[net.Name] = world.System.ActorOf(NetworkSwitch.Props(net.Name), NetworkSwitch.ActorPrefix + net.Name);
+            }
+            return [new NetDeviceConfig(mac ?? MacAddress.FromName(vm), new SwitchPortBackend(lan))];
+        }
+        var blockOptions = disks.Select((d, i) => new BlockDeviceConfig(new SimulatedDisk(d, world, $"blk{i}"))).ToArray();
+        var vms = new List<VmConfig>
+        {
+            new(LguestHost.VmName, options.MemoryBytes, kernel, options.CommandLine,
+                [new ConsoleConfig(console), .. blockOptions, .. NetOf(LguestHost.VmName, options.Net, options.Mac)])
+            {
+                Initrd = initrd,
+            },
+        };
+        foreach (var (extra, image) in (options.ExtraVms ?? []).Zip(extraKernels))
+        {
+            var prefixed = new SimulatedConsole(world, echo: new PrefixedConsoleBackend(extra.Name, env.Error), name: $"console:{extra.Name}");
+            vms.Add(new VmConfig(extra.Name, extra.MemoryBytes, image, extra.CommandLine, [new ConsoleConfig(prefixed), .. NetOf(extra.Name, extra.Net, extra.Mac)]));
+        }
+        return vms;
+    }
+}
