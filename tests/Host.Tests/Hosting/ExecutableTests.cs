@@ -6,7 +6,7 @@ namespace LguestActors.Host.Tests.Hosting;
 // The built program, as a user runs it: `dotnet lguest-actors.dll ...`.
 public sealed class ExecutableTests
 {
-    private static string HostDll()
+    internal static string HostDll()
     {
         // The host's own output folder (same configuration as this test), so its runtimeconfig is there.
         string configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0/
