@@ -6,18 +6,22 @@ namespace LguestActors.Cpu;
 
 // The run loop and the decoded-block cache. Blocks are keyed by (physical address, linear
 // address) — branch targets inside a block are linear — and found first through a small
-// direct-mapped table keyed by linear EIP, which is valid only for the current TLB epoch; each
-// privilege level has its own table (a ring-3 fetch must never find a block whose page it may
-// not execute, so it goes through the user TLB's checked translation first).
+// direct-mapped table keyed by linear EIP. An entry there holds the TLB epoch at which its
+// linear-to-physical translation was last checked, with that table's rights: it is used only
+// in the same epoch. Each privilege level has its own table (a ring-3 fetch must never find a
+// block whose page it may not execute, so it goes through the user TLB's checked translation).
 public sealed unsafe partial class Cpu
 {
     private const int FastBits = 12;
     private const uint FastMask = (1u << FastBits) - 1;
 
     private readonly BlockDecoder _decoder;
-    private readonly Block?[] _fastKernel = new Block?[1 << FastBits];
-    private readonly Block?[] _fastUser = new Block?[1 << FastBits];
-    private Block?[] _fast;
+    private readonly FastEntry[] _fastKernel = new FastEntry[1 << FastBits];
+    private readonly FastEntry[] _fastUser = new FastEntry[1 << FastBits];
+    private FastEntry[] _fast;
+
+    /// <summary>Block lookups that missed the linear-EIP table (tests check the fast path is used).</summary>
+    internal long SlowLookups;
     private readonly Dictionary<BlockKey, Block> _blocks = [];
     private readonly Dictionary<uint, List<Block>> _blocksByPage = [];
     private int _seenCodeEpoch;
@@ -175,8 +179,9 @@ public sealed unsafe partial class Cpu
 
     private Block LookupBlock(uint eip)
     {
-        Block? b = _fast[(eip ^ (eip >> FastBits)) & FastMask];
-        if (b != null && b.LinearEip == eip && b.MapEpoch == _mapEpoch && b.Valid)
+        ref FastEntry e = ref _fast[(eip ^ (eip >> FastBits)) & FastMask];
+        Block? b = e.Block;
+        if (b != null && e.Epoch == _mapEpoch && b.LinearEip == eip && b.Valid)
         {
             return b;
         }
@@ -185,11 +190,12 @@ public sealed unsafe partial class Cpu
 
     private Block LookupBlockSlow(uint eip)
     {
+        SlowLookups++;
         uint pa = ReadPage(eip) + (eip & 0xFFF);
         var key = new BlockKey(pa, eip);
         if (!_blocks.TryGetValue(key, out Block? b) || !SecondPageStillMapped(b))
         {
-            b = _decoder.Decode(eip, pa, _mapEpoch);
+            b = _decoder.Decode(eip, pa);
             _blocks[key] = b;
             AddToPage(pa >> 12, b);
             if (b.SecondPagePhys != Block.OnePage)
@@ -197,7 +203,10 @@ public sealed unsafe partial class Cpu
                 AddToPage(b.SecondPagePhys >> 12, b);
             }
         }
-        _fast[(eip ^ (eip >> FastBits)) & FastMask] = b;
+        // Translated again just now, with this privilege's rights: the block is good for this epoch,
+        // whether it was decoded now or in an earlier one (without the new stamp a block found in
+        // the cache after a TLB flush would miss the fast table on every later run).
+        _fast[(eip ^ (eip >> FastBits)) & FastMask] = new FastEntry(b, _mapEpoch);
         return b;
     }
 
@@ -266,3 +275,6 @@ internal readonly record struct BlockKey(uint Pa, uint La)
 
     public override int GetHashCode() => (int)(((((ulong)Pa << 32) | La) * 0x9E3779B97F4A7C15ul) >> 32);
 }
+
+/// <summary>An entry of a linear-EIP block table: the block and the TLB epoch it was checked in.</summary>
+internal readonly record struct FastEntry(Block? Block, int Epoch);

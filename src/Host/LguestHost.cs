@@ -172,7 +172,7 @@ internal static class LguestHost
         {
             if (options.Simulation is not null)
             {
-                var (code, line) = Simulation.SimulatedHost.Run(options, env, config!, settings!, kernel, initrd, extraKernels, disks, RecordedArgs(args), replay);
+                var (code, line) = Simulation.SimulatedHost.Run(options, env, config!, settings!, kernel, initrd, extraKernels, disks, RecordedArgs(args), replay, stopRequested);
                 if (line is not null)
                 {
                     Fail(env, line);

@@ -79,7 +79,7 @@ internal sealed unsafe class BlockDecoder
     }
 
     /// <summary>Decodes the block at linear <paramref name="eip"/> (physical <paramref name="physEip"/>).</summary>
-    public Block Decode(uint eip, uint physEip, int mapEpoch)
+    public Block Decode(uint eip, uint physEip)
     {
         uint secondPage = Block.OnePage;
         _reader.Reset(eip);
@@ -125,7 +125,7 @@ internal sealed unsafe class BlockDecoder
         }
         var ops = GC.AllocateArray<Op>(n, pinned: true);
         Array.Copy(_scratch, ops, n);
-        return new Block(ops, n, eip, physEip, mapEpoch, secondPage, lastIsJcc && n >= 2 ? FuseTail(ops, prev) : null);
+        return new Block(ops, n, eip, physEip, secondPage, lastIsJcc && n >= 2 ? FuseTail(ops, prev) : null);
     }
 
     /// <summary>A copy of the block with a closing ALU op + Jcc as one op, or null when they do not fuse.</summary>

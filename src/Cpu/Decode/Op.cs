@@ -64,7 +64,7 @@ internal sealed unsafe class Block
     public const uint OnePage = 1;
 
     /// <param name="fastOps">The same instructions with the last pair fused into one op (null: none).</param>
-    public Block(Op[] ops, int count, uint linearEip, uint physEip, int mapEpoch, uint secondPagePhys, Op[]? fastOps)
+    public Block(Op[] ops, int count, uint linearEip, uint physEip, uint secondPagePhys, Op[]? fastOps)
     {
         _ops = ops;
         _fastOps = fastOps ?? ops;
@@ -74,7 +74,6 @@ internal sealed unsafe class Block
         FastCount = fastOps?.Length ?? count;
         LinearEip = linearEip;
         PhysEip = physEip;
-        MapEpoch = mapEpoch;
         SecondPagePhys = secondPagePhys;
         Valid = true;
     }
@@ -96,8 +95,6 @@ internal sealed unsafe class Block
     public uint LinearEip { get; }
 
     public uint PhysEip { get; }
-
-    public int MapEpoch { get; }
 
     /// <summary>The physical page its last instruction runs into, or <see cref="OnePage"/>.</summary>
     public uint SecondPagePhys { get; }

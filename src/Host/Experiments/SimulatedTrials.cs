@@ -33,15 +33,17 @@ internal static class SimulatedTrials
             uint pattern = (uint)plan.Seed;
             using var memory = new InMemoryBlockBackend(BlockWriteVerifyWorkload.DiskBytes(spec.Count));
             var timed = new TimedBlockBackend(new SimulatedDisk(memory, world, "blk0"), () => world.Now);
-            var write = Boot(spec, kernel, world, $"trial-{plan.Index}-write", BlockWriteVerifyWorkload.CommandLine(pattern, spec.Count, true), console, injector, timed);
+            // Names come from nothing but the workload: a trial replayed alone (as trial 1) must
+            // have the same actor paths, and so the same digest, as in its campaign.
+            var write = Boot(spec, kernel, world, "write", BlockWriteVerifyWorkload.CommandLine(pattern, spec.Count, true), console, injector, timed);
             var verify = write is null ? null
-                : Boot(spec, kernel, world, $"trial-{plan.Index}-verify", BlockWriteVerifyWorkload.CommandLine(pattern, spec.Count, false), console, injector, timed);
+                : Boot(spec, kernel, world, "verify", BlockWriteVerifyWorkload.CommandLine(pattern, spec.Count, false), console, injector, timed);
             check = BlockWriteVerifyWorkload.Check(pattern, spec.Count, write, verify, memory.Contents());
             served = timed.Completions;
         }
         else
         {
-            var exit = Boot(spec, kernel, world, $"trial-{plan.Index}", ConsoleCountWorkload.CommandLine(spec.Count), console, injector, null);
+            var exit = Boot(spec, kernel, world, "count", ConsoleCountWorkload.CommandLine(spec.Count), console, injector, null);
             check = ConsoleCountWorkload.Check(spec.Count, console.Transcript, exit);
             served = console.Writes.Where(w => w.Text.StartsWith("count ", StringComparison.Ordinal)).Select(w => w.At).ToList();
         }

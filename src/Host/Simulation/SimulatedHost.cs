@@ -29,7 +29,8 @@ internal static class SimulatedHost
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(30);
 
     public static (int Code, string? Line) Run(LaunchOptions options, HostEnvironment env, Config config, LguestSettings settings, byte[] kernel,
-        byte[] initrd, IReadOnlyList<byte[]> extraKernels, IReadOnlyList<IBlockBackend> disks, IReadOnlyList<string> args, SessionRecording? replay)
+        byte[] initrd, IReadOnlyList<byte[]> extraKernels, IReadOnlyList<IBlockBackend> disks, IReadOnlyList<string> args, SessionRecording? replay,
+        TaskCompletionSource<(int Code, string Line)> stopRequested)
     {
         var simulation = options.Simulation!;
         if (NetAttachments(options).Any(n => n.Kind == NetAttachmentKind.Tap))
@@ -53,14 +54,16 @@ internal static class SimulatedHost
         IConsoleBackend terminal;
         try
         {
-            terminal = env.ConsoleBackend(settings, () => driver.Post(new RecordedInput(0, 0, RecordedInput.Stop, [], ExitCodes.Stopped, "stopped from the console (escape key)")));
+            terminal = env.ConsoleBackend(settings, () => stopRequested.TrySetResult((ExitCodes.Stopped, "stopped from the console (escape key)")));
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or PlatformNotSupportedException or UnauthorizedAccessException)
         {
             return (ExitCodes.Failure, $"cannot open the console: {e.Message}");
         }
-        using var signals = env.Signals.Register(signal =>
-            driver.Post(new RecordedInput(0, 0, RecordedInput.Stop, [], ExitCodes.ForSignal(signal), $"stopped by SIG{signal.ToString().ToUpperInvariant()[..Math.Min(4, signal.ToString().Length)]}")));
+        // A stop (a signal the host took from its first moment, or the console escape) enters the
+        // world as an input at the next step boundary, and is recorded like one.
+        _ = stopRequested.Task.ContinueWith(t => driver.Post(new RecordedInput(0, 0, RecordedInput.Stop, [], t.Result.Code, t.Result.Line)),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         try
         {
             return RunWorld(options, env, config, kernel, initrd, extraKernels, disks, args, simulation, script, terminal, driver);

@@ -1,3 +1,4 @@
+using LguestActors.Cpu.Lguest;
 using static Iced.Intel.AssemblerRegisters;
 
 namespace LguestActors.Cpu.Tests.Interpreter;
@@ -137,5 +138,38 @@ public sealed class CodeCacheTests
         }
 
         Assert.True(hashes.Count > 65_000, $"only {hashes.Count} distinct hash codes for 65,536 blocks");
+    }
+
+    [Fact]
+    public void After_a_tlb_flush_a_cached_block_returns_to_the_fast_table_after_one_lookup()
+    {
+        var g = new TestGuest();
+        g.Memory.WriteU32(0x40000, 0x41000 | 3);
+        for (uint i = 0; i < 256; i++)
+        {
+            g.Memory.WriteU32(0x41000 + 4 * i, (i << 12) | 3);
+        }
+        g.Cpu.LoadCr3(0x40000);
+        g.LoadCode(a =>
+        {
+            var top = a.CreateLabel();
+            a.mov(ecx, 1000);
+            a.Label(ref top);
+            a.add(eax, ecx);
+            a.dec(ecx);
+            a.jnz(top);
+            a.hlt();
+        });
+        g.RunToHalt();
+        long before = g.Cpu.SlowLookups;
+        Assert.True(before <= 4, $"{before} slow lookups for a 3-block program");
+
+        Assert.True(g.Cpu.TryServeLocalHypercall(new HypercallRequest(Hypercalls.FlushTlb, 1, 0, 0, 0), out _));
+        g.Cpu.WakeFromHalt();
+        g.Cpu.Eip = TestGuest.CodeBase;
+        g.RunToHalt();
+        long after = g.Cpu.SlowLookups - before;
+        Assert.True(after <= 4, $"{after} slow lookups after the flush: the loop's block left the fast table for good");
+        Assert.Equal(2u * 500500, g.Cpu.Eax);
     }
 }

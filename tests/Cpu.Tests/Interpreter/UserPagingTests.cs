@@ -213,4 +213,40 @@ public sealed class UserPagingTests
         Assert.Equal(0xD0Eu, g.Cpu.Ebx);
         Assert.Equal(3u, g.Cpu.Ebp);
     }
+
+    [Fact]
+    public void A_block_the_kernel_revalidated_after_taking_a_page_from_a_process_is_not_run_by_the_process()
+    {
+        const uint syscall = TestGuest.HandlerBase + 0x600;
+        uint pte = 0x41000 + 4 * (Probe >> 12);
+        var g = PagedGuest(_ => 7);
+        g.Cpu.SetIdtEntry(0x80, (0x60u << 16) | (syscall & 0xFFFF), (syscall & 0xFFFF0000) | 0xEF00);
+        g.Load(Probe, a =>
+        {
+            a.add(ebp, 1);
+            a.ret();
+        });
+        g.Load(syscall, a =>
+        {
+            a.mov(__dword_ptr[pte], Probe | 3);   // the page becomes the kernel's
+            a.mov(eax, cr3);
+            a.mov(cr3, eax);                      // and every translation is dropped
+            a.call(Probe);                        // the kernel runs it, checked anew with its rights
+            a.iretd();
+        });
+        g.StartInUserMode(a =>
+        {
+            a.xor(ebp, ebp);
+            a.call(Probe);                        // in the process's block table
+            a.@int(0x80);
+            a.call(Probe);                        // its entry there predates the flush
+            a.mov(ebx, 0xBAD);
+            a.hlt();
+        });
+        g.RunToHalt();
+        Assert.Equal(0x5u, g.Cpu.Esi);
+        Assert.Equal(Probe, g.Cpu.Edi);
+        Assert.Equal(2u, g.Cpu.Ebp);
+        Assert.NotEqual(0xBADu, g.Cpu.Ebx);
+    }
 }

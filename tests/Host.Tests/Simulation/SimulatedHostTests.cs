@@ -70,6 +70,23 @@ public sealed partial class SimulatedHostTests : IDisposable
         Assert.Matches(@"3\.0\d+ s virtual", run.Error);
     }
 
+    [Fact]
+    public async Task A_signal_stops_a_simulated_run_with_its_exit_code_and_the_digest_is_still_printed()
+    {
+        using var host = new HostHarness { SearchRoots = [AppContext.BaseDirectory, RepoPaths.Root] };
+        // A simulated run drives its world on the calling thread: start it on another.
+        var run = Task.Run(() => host.RunAsync(Program.LauncherProps, "--simulate", "--time-limit=1000000s", "32"));
+        Assert.True(SpinWait.SpinUntil(() => host.Signals.Registered, TimeSpan.FromMinutes(1)), "the host never listened for signals");
+
+        host.Signals.Raise(StopSignal.Terminate);
+        int code = await run.WaitAsync(TimeSpan.FromMinutes(3));
+
+        string stderr = host.Error.ToString();
+        Assert.Equal(143, code);
+        Assert.Contains("lguest-actors: stopped by SIGTERM", stderr, StringComparison.Ordinal);
+        Assert.Matches("simulation seed 1: digest [0-9a-f]{16}", stderr);
+    }
+
     [Theory]
     [InlineData("--input FILE is the console input of a simulated run: add --simulate", "--input", "x.txt", "32")]
     [InlineData("--replay FILE takes the whole command line from the recording: give it alone", "--replay", "x.rec", "32")]
