@@ -136,7 +136,7 @@ static int complete_one(uint8_t *status)
             irq_enable();
             return -1;
         }
-        idle();
+        idle_io();
         irq_disable();
     }
     inflight--;
@@ -183,12 +183,7 @@ static uint32_t check_pattern(const uint8_t *buf, uint32_t seed, uint32_t sector
 
 static uint64_t now_us(void)
 {
-    uint32_t sec, nsec;
-    do {
-        sec = lguest_data.time_sec;
-        nsec = lguest_data.time_nsec;
-    } while (sec != lguest_data.time_sec);
-    return (uint64_t)sec * 1000000u + nsec / 1000u;
+    return clock_ns() / 1000u;
 }
 
 static uint32_t kib_per_s(uint64_t bytes, uint64_t us)

@@ -72,7 +72,7 @@ static void send(const uint8_t *p, uint32_t len)
     irq_disable();
     reclaim_tx();
     while (tx_free_count == 0) {
-        idle();             /* a TX completion interrupt (or the timer) wakes us */
+        idle_io();          /* a TX completion interrupt (or the 10 ms fallback) wakes us */
         irq_disable();
         reclaim_tx();
     }
@@ -158,7 +158,7 @@ void console_flush(void)
     irq_disable();
     reclaim_tx();
     while (tx_free_count < TX_BUFS) {
-        idle();
+        idle_io();
         irq_disable();
         reclaim_tx();
     }

@@ -43,10 +43,11 @@ typedef void (*irq_handler_t)(int irq);
 void irq_register(int irq, irq_handler_t handler);
 extern volatile uint32_t irq_counts[32];
 
-/* timer.c */
-void timer_init(uint32_t period_ms);
-extern volatile uint32_t jiffies;
-extern uint32_t timer_period_ms;
+/* timer.c: the host's clock and the one-shot clock event (IRQ 0), tickless */
+void timer_init(void);
+uint64_t clock_ns(void);          /* the host's clock, lguest_data.time */
+uint32_t uptime_ms(void);
+extern volatile uint64_t clock_event_ns; /* clock_ns() when the last clock event was taken */
 
 /* devices.c: the lguest device page */
 struct lg_vqconfig {
@@ -152,6 +153,9 @@ void blk_command(const char *line);
 void shell_run(void);
 int selftest_run(void);
 
-/* Waits for an interrupt: HALT means "enable interrupts and wait". */
-void idle(void);
+/* Waiting, called with interrupts off after finding nothing to do; HALT means "enable interrupts
+ * and wait", so they are on when these return (unless the deadline had already passed). */
+void idle(void);                  /* until an interrupt; no clock event stays armed */
+void idle_until(uint64_t deadline_ns); /* until an interrupt or clock_ns() reaches the deadline */
+void idle_io(void);               /* waiting for a device: also looks again every 10 ms */
 #endif

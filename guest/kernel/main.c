@@ -17,7 +17,7 @@ int main(void)
     lg_hcall(LHCALL_LGUEST_INIT, (uint32_t)(uintptr_t)&lguest_data, 0, 0, 0);
     traps_init();
     devices_init();
-    timer_init(10);
+    timer_init();
     irq_enable();
     if (console_init() != 0)
         lg_shutdown("kernel: no usable virtio console in the device page", LGUEST_SHUTDOWN_POWEROFF);

@@ -99,13 +99,7 @@ void net_format_ip(char *buf, uint32_t ip)
 /* Microseconds from the host's wall clock in lguest_data (kept current every vCPU slice). */
 uint64_t net_now_us(void)
 {
-    uint32_t s, ns;
-    do {
-        s = lguest_data.time_sec;
-        ns = lguest_data.time_nsec;
-        barrier();
-    } while (s != lguest_data.time_sec);
-    return (uint64_t)s * 1000000u + ns / 1000u;
+    return clock_ns() / 1000u;
 }
 
 /* Receive descriptor id always points at rx_bufs[id]: set once, then only its head is reposted. */
@@ -164,7 +158,7 @@ static uint8_t *tx_alloc(int wait, uint16_t *id)
         if (!wait)
             return 0;
         kick_tx();
-        idle();              /* a transmit interrupt (or the timer) wakes us */
+        idle_io();           /* a transmit interrupt (or the 10 ms fallback) wakes us */
         irq_disable();
         reclaim_tx();
     }
@@ -398,7 +392,7 @@ static const uint8_t *arp_resolve(uint32_t target, uint32_t timeout_ms)
 {
     static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     static const uint8_t zero[6];
-    uint32_t start = jiffies, last = 0;
+    uint64_t start = clock_ns(), end = start + (uint64_t)timeout_ms * 1000000u, last = 0;
     int sent = 0;
     for (;;) {
         irq_disable();
@@ -407,16 +401,18 @@ static const uint8_t *arp_resolve(uint32_t target, uint32_t timeout_ms)
             irq_enable();
             return mac;
         }
-        if ((jiffies - start) * timer_period_ms >= timeout_ms) {
+        uint64_t now = clock_ns();
+        if (now >= end) {
             irq_enable();
             return 0;
         }
-        if (!sent || (jiffies - last) * timer_period_ms >= 100) {
+        if (!sent || now - last >= 100000000u) {
             arp_send(1, 1, bcast, zero, target);
-            last = jiffies;
+            last = now;
             sent = 1;
         }
-        idle();
+        uint64_t resend = last + 100000000u;
+        idle_until(resend < end ? resend : end);
         irq_enable();
     }
 }
@@ -441,7 +437,7 @@ int net_ping(uint32_t target, int count, int quiet)
     if (!quiet)
         kprintf("PING %s: 56 data bytes\n", addr);
     int received = 0;
-    ping_id = (uint16_t)(0x4c47 + jiffies);
+    ping_id = (uint16_t)(0x4c47 + uptime_ms());
     for (int seq = 1; seq <= count; seq++) {
         uint16_t id;
         irq_disable();
@@ -457,10 +453,10 @@ int net_ping(uint32_t target, int count, int quiet)
             icmp[i] = (uint8_t)i;
         put16(icmp + 2, checksum(icmp, 64));
         uint64_t t0 = net_now_us();
-        uint32_t start = jiffies;
+        uint64_t deadline = clock_ns() + 1000000000u;
         tx_submit(id, 14 + 20 + 64, 0);
-        while (!(ping_got && ping_seq_seen == seq) && (jiffies - start) * timer_period_ms < 1000) {
-            idle();
+        while (!(ping_got && ping_seq_seen == seq) && clock_ns() < deadline) {
+            idle_until(deadline);
             irq_disable();
         }
         int ok = ping_got && ping_seq_seen == seq;
@@ -511,7 +507,7 @@ uint64_t net_blast(uint32_t target, uint32_t count, uint32_t frame_len)
     kick_tx();
     reclaim_tx();
     while (tx_free_count < TX_BUFS) {
-        idle();
+        idle_io();
         irq_disable();
         reclaim_tx();
     }

@@ -63,11 +63,6 @@ void irq_enable(void)
         lg_hcall(LHCALL_SEND_INTERRUPTS, 0, 0, 0, 0);
 }
 
-void idle(void)
-{
-    lg_hcall(LHCALL_HALT, 0, 0, 0, 0);
-}
-
 void exception_handler(struct exc_frame *f)
 {
     static char reason[128];

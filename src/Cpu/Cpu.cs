@@ -45,8 +45,8 @@ public sealed unsafe partial class Cpu
         _tlb = (TlbEntry*)Unsafe.AsPointer(ref _tlbArray[0]);
         _fast = _fastKernel;
         SetCpl(KernelPl);
-        // GuestMemory allocates its array pinned for the life of the VM, so the pointer stays valid.
-        Mem = (byte*)Unsafe.AsPointer(ref memory.Bytes[0]);
+        // GuestMemory's mapping lives until its owner disposes it, after the vCPU has stopped.
+        Mem = memory.Pointer;
         MemSize = (uint)memory.Size;
         _decoder = new BlockDecoder(this);
         _eflags = 0x2;

@@ -1,6 +1,6 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
-using Akka.Hosting;
 using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Devices.Net;
@@ -10,21 +10,17 @@ using LguestActors.Host.Cli;
 using LguestActors.Host.Configuration;
 using LguestActors.Host.Logging;
 using LguestActors.Host.Vmm;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using AkkaLogLevel = Akka.Event.LogLevel;
 
 namespace LguestActors.Host;
 
 /// <summary>
 /// The console host: parse the command line, read the kernel and config/akka.hocon, start the
-/// actor system (Microsoft.Extensions.Hosting + Akka.Hosting), boot one VM under /user/vmm and
+/// actor system, boot the VMs under /user/vmm and
 /// turn how it ended into the exit code. Every failure is one line on stderr, never a stack trace.
 /// </summary>
-internal static class LguestHost
+internal static partial class LguestHost
 {
-    /// <summary>The host boots one VM: /user/vmm/vm-guest.</summary>
+    /// <summary>The first VM: /user/vmm/vm-guest (guest-1 under --fleet).</summary>
     public const string VmName = LaunchOptions.FirstVmName;
 
     public const string ActorSystemName = "lguest";
@@ -33,6 +29,7 @@ internal static class LguestHost
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(env);
+        long entered = Stopwatch.GetTimestamp();
         try
         {
             if (args.Count > 0 && args[0] == Experiments.ExperimentCommand.Name)
@@ -51,7 +48,7 @@ internal static class LguestHost
                     Fail(env, $"{error.Message} (try '{Usage.ProgramName} --help')");
                     return ExitCodes.Usage;
                 case HostCommand.Run run:
-                    return await BootAsync(run.Options, env, args, null).ConfigureAwait(false);
+                    return await BootAsync(run.Options, env, args, null, run.Options.Timings ? StartTimeline(entered) : null).ConfigureAwait(false);
                 case HostCommand.Replay replay:
                     return await ReplayAsync(replay.Path, env).ConfigureAwait(false);
                 default:
@@ -86,7 +83,7 @@ internal static class LguestHost
             return ExitCodes.Failure;
         }
         var simulation = (options.Simulation ?? new SimulationOptions(recording.Seed, null, null, null)) with { Seed = recording.Seed, RecordPath = null, InputPath = null };
-        return await BootAsync(options with { Simulation = simulation }, env, recording.Args, recording).ConfigureAwait(false);
+        return await BootAsync(options with { Simulation = simulation }, env, recording.Args, recording, null).ConfigureAwait(false);
     }
 
     /// <summary>The command line a recording keeps: all but --record FILE.</summary>
@@ -107,7 +104,8 @@ internal static class LguestHost
         return kept;
     }
 
-    private static async Task<int> BootAsync(LaunchOptions options, HostEnvironment env, IReadOnlyList<string> args, Simulation.SessionRecording? replay)
+    private static async Task<int> BootAsync(LaunchOptions options, HostEnvironment env, IReadOnlyList<string> args, Simulation.SessionRecording? replay,
+        BootTimeline? timeline)
     {
         // A stop request (a signal, or the console's escape key) ends the run with its own code and
         // line. Signals are taken from the first moment, so one that comes while the host is still
@@ -136,17 +134,30 @@ internal static class LguestHost
             }
         }
 
+        // A fleet names one kernel thousands of times: each file is read once, checked once per
+        // memory size, and the copies share it.
+        var images = new Dictionary<string, (byte[] Image, string Path)>(StringComparer.Ordinal) { [options.KernelPath ?? ""] = (kernel, kernelPath) };
+        var checkedImages = new HashSet<(string, ulong)> { (options.KernelPath ?? "", options.MemoryBytes) };
         var extraKernels = new List<byte[]>();
         foreach (var extra in options.ExtraVms ?? [])
         {
-            (byte[] image, string path, string? error) = KernelFile.Read(extra.KernelPath, env.SearchRoots);
-            error ??= KernelFile.CheckImage(path, image, extra.MemoryBytes);
+            string key = extra.KernelPath ?? "";
+            string? error = null;
+            if (!images.TryGetValue(key, out var known))
+            {
+                (byte[] read, string path, error) = KernelFile.Read(extra.KernelPath, env.SearchRoots);
+                images[key] = known = (read, path);
+            }
+            if (error is null && checkedImages.Add((key, extra.MemoryBytes)))
+            {
+                error = KernelFile.CheckImage(known.Path, known.Image, extra.MemoryBytes);
+            }
             if (error is not null)
             {
                 Fail(env, $"vm {extra.Name}: {error}");
                 return ExitCodes.Failure;
             }
-            extraKernels.Add(image);
+            extraKernels.Add(known.Image);
         }
 
         string? configPath = AkkaConfigFile.Locate(env.SearchRoots);
@@ -168,6 +179,7 @@ internal static class LguestHost
             Fail(env, diskError);
             return ExitCodes.Failure;
         }
+        timeline?.Mark("host: command line, kernel, config");
         try
         {
             if (options.Simulation is not null)
@@ -180,7 +192,14 @@ internal static class LguestHost
                 return code;
             }
             var blockOptions = new BlockDeviceOptions(IoDispatcher: settings!.DeviceIoDispatcher);
-            return await BootWithDisksAsync(options, env, kernel, initrd, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList(), stopRequested).ConfigureAwait(false);
+            int exitCode = await BootWithDisksAsync(options, env, kernel, initrd, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList(),
+                stopRequested, timeline).ConfigureAwait(false);
+            if (timeline is not null)
+            {
+                env.Error.Write($"{Usage.ProgramName}: start-up timings (--timings), ms from the process start:{Environment.NewLine}{timeline.Format()}");
+                env.Error.Flush();
+            }
+            return exitCode;
         }
         finally
         {
@@ -214,7 +233,8 @@ internal static class LguestHost
     }
 
     private static async Task<int> BootWithDisksAsync(LaunchOptions options, HostEnvironment env, byte[] kernel, byte[] initrd, IReadOnlyList<byte[]> extraKernels,
-        Config config, LguestSettings settings, IReadOnlyList<DeviceConfig> disks, TaskCompletionSource<(int Code, string Line)> stopRequested)
+        Config config, LguestSettings settings, IReadOnlyList<DeviceConfig> disks, TaskCompletionSource<(int Code, string Line)> stopRequested,
+        BootTimeline? timeline)
     {
         void StopFromConsole() => stopRequested.TrySetResult((ExitCodes.Stopped, "stopped from the console (escape key)"));
 
@@ -228,6 +248,7 @@ internal static class LguestHost
             Fail(env, $"cannot open the console: {e.Message}");
             return ExitCodes.Failure;
         }
+        timeline?.Mark("host: console");
 
         (int code, string? line) outcome;
         var taps = new List<IDisposable>();
@@ -246,9 +267,13 @@ internal static class LguestHost
             }
             // lguest.faults and lguest.devices.supervision apply to every VM (each its own injector).
             var (plan, supervision) = Experiments.HostFaults.Read(config!);
-            IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, initrd, console, disks, extraKernels, tapBackends, env)
-                .Select(vm => vm with { Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision, Machine = settings.Machine }).ToList();
-            outcome = await RunVmAsync(Vms, config, env, stopRequested).ConfigureAwait(false);
+            IConsoleBackend firstConsole = timeline is null ? console : new FirstByteConsoleBackend(console, timeline);
+            IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, initrd, firstConsole, disks, extraKernels, tapBackends, env)
+                .Select((vm, i) => vm with
+                {
+                    Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision, Machine = settings.Machine, Timeline = i == 0 ? timeline : null,
+                }).ToList();
+            outcome = await RunVmAsync(Vms, config, env, stopRequested, timeline).ConfigureAwait(false);
         }
         catch (NetBackendException e)
         {
@@ -303,7 +328,7 @@ internal static class LguestHost
 
         var vms = new List<VmConfig>
         {
-            new(VmName, options.MemoryBytes, kernel, options.CommandLine, [new ConsoleConfig(console), .. disks, .. NetOf(VmName, options.Net, options.Mac)])
+            new(options.FirstName, options.MemoryBytes, kernel, options.CommandLine, [new ConsoleConfig(console), .. disks, .. NetOf(options.FirstName, options.Net, options.Mac)])
             {
                 Initrd = initrd,
             },
@@ -315,108 +340,6 @@ internal static class LguestHost
         }
         return vms;
     }
-
-    private static async Task<(int, string?)> RunVmAsync(Func<ActorSystem, IReadOnlyList<VmConfig>> vmConfigs, Config config, HostEnvironment env,
-        TaskCompletionSource<(int Code, string Line)> stopRequested)
-    {
-        if (stopRequested.Task.IsCompleted)
-        {
-            return await stopRequested.Task.ConfigureAwait(false); // stopped before anything started
-        }
-        using IHost host = BuildHost(config, env);
-        await host.StartAsync().ConfigureAwait(false);
-        try
-        {
-            ActorSystem system = host.Services.GetRequiredService<ActorSystem>();
-            IActorRef root = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<VmmRoot>().ConfigureAwait(false);
-
-            IReadOnlyList<VmConfig> vms = vmConfigs(system);
-            // The other VMs run beside the first; the host's run (and its exit code) is the first VM's.
-            foreach (VmConfig other in vms.Skip(1))
-            {
-                _ = root.Ask<object>(new RunVm(other), Timeout.InfiniteTimeSpan).ContinueWith(
-                    t => Fail(env, t.IsCompletedSuccessfully
-                        ? $"vm {other.Name} ended: {(t.Result is VmExited e ? $"{e.Kind} {e.Reason}" : t.Result)}"
-                        : $"vm {other.Name} ended"),
-                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
-            Task<object> ended = root.Ask<object>(new RunVm(vms[0]), Timeout.InfiniteTimeSpan);
-            Task first = await Task.WhenAny(ended, stopRequested.Task, system.WhenTerminated).ConfigureAwait(false);
-
-            if (first == stopRequested.Task)
-            {
-                return await stopRequested.Task.ConfigureAwait(false);
-            }
-            if (first == ended)
-            {
-                return await ended.ConfigureAwait(false) switch
-                {
-                    VmExited exited => ExitCodes.For(exited),
-                    LauncherFailed failed => (ExitCodes.Failure, $"the launcher failed: {failed.Reason}"),
-                    object other => (ExitCodes.Failure, $"unexpected reply from the VMM: {other}"),
-                };
-            }
-            return (ExitCodes.Failure, "the actor system stopped before the guest ended");
-        }
-        finally
-        {
-            // Coordinated shutdown: its service-stop phase stops the VM (see BuildHost), then the actor system.
-            await host.StopAsync().ConfigureAwait(false);
-        }
-    }
-
-    private static IHost BuildHost(Config config, HostEnvironment env)
-    {
-        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            ApplicationName = Usage.ProgramName,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        // Signals are IStopSignals' job, so the exit code can name the one that came; the default
-        // ConsoleLifetime would take SIGINT/SIGTERM itself and not say which.
-        builder.Services.AddSingleton<IHostLifetime, PassiveLifetime>();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(new LineLoggerProvider(env.Error));
-        builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-
-        builder.Services.AddAkka(ActorSystemName, akka =>
-        {
-            akka.AddHocon(config, HoconAddMode.Prepend);
-            akka.ConfigureLoggers(loggers =>
-            {
-                loggers.LogLevel = AkkaLogLevelOf(config);
-                loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
-            });
-            akka.WithActors((system, registry) =>
-            {
-                IActorRef root = system.ActorOf(VmmRoot.Props(env.VmProps), VmmRoot.ActorName);
-                registry.Register<VmmRoot>(root);
-                TimeSpan timeout = system.Settings.Config.GetTimeSpan("akka.coordinated-shutdown.phases.service-stop.timeout", TimeSpan.FromSeconds(5));
-                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceStop, "stop-vms",
-                    () => root.Ask<Akka.Done>(StopAllVms.Instance, timeout));
-            });
-        });
-        return builder.Build();
-    }
-
-    private static AkkaLogLevel AkkaLogLevelOf(Config config) =>
-        (config.GetString("akka.loglevel", "WARNING") ?? "WARNING").ToUpperInvariant() switch
-        {
-            "DEBUG" => AkkaLogLevel.DebugLevel,
-            "INFO" => AkkaLogLevel.InfoLevel,
-            "ERROR" or "OFF" => AkkaLogLevel.ErrorLevel,
-            _ => AkkaLogLevel.WarningLevel,
-        };
-
-    private static string SignalName(StopSignal signal) => signal switch
-    {
-        StopSignal.Interrupt => "INT",
-        StopSignal.Terminate => "TERM",
-        StopSignal.Hangup => "HUP",
-        _ => ((int)signal).ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
 
     private static async ValueTask DisposeAsync(IConsoleBackend console)
     {
@@ -435,13 +358,5 @@ internal static class LguestHost
     {
         env.Error.WriteLine($"{Usage.ProgramName}: {line}");
         env.Error.Flush();
-    }
-
-    /// <summary>An IHostLifetime that leaves the process's signals alone.</summary>
-    private sealed class PassiveLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

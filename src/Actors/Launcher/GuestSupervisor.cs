@@ -83,11 +83,13 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
+        _config.Timeline?.Mark("boot: launcher started");
         foreach (var (name, run) in BootPhases())
         {
             try
             {
                 run();
+                _config.Timeline?.Mark($"boot: {name}");
             }
             catch (Cpu.Loader.GuestImageException e)
             {
@@ -102,6 +104,13 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
         }
         _log.Info("vm {0}: booted {1} MiB at entry 0x{2:x8}, {3} device(s)", _config.Name, RamSize >> 20, _entry, _devices.Length);
     }
+
+    /// <summary>
+    /// The launcher owns the guest's memory and gives it back to the host here, deterministically:
+    /// every actor that touches it (the vCPU, the devices and their workers, the watchdog, the
+    /// fault links) is a child, and Akka stops all children before a parent's PostStop.
+    /// </summary>
+    protected override void PostStop() => _memory?.Dispose();
 
     private void BootFailed(string phase, string reason)
     {

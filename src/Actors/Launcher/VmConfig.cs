@@ -28,6 +28,9 @@ public sealed record VmConfig(
     /// <summary>An initial RAM disk placed at the top of RAM for the kernel (lguest's <c>--initrd</c>); empty for none.</summary>
     public ReadOnlyMemory<byte> Initrd { get; init; }
 
+    /// <summary>When set, the launcher marks the end of each boot phase in it (the host's <c>--timings</c>).</summary>
+    public BootTimeline? Timeline { get; init; }
+
     /// <summary>The vCPU's slice and dispatcher and the virtqueue size (config: lguest.vcpu, lguest.virtio).</summary>
     public MachineSettings Machine { get; init; } = MachineSettings.Default;
 }

@@ -87,7 +87,7 @@ public static class StandaloneGuest
     public static StandaloneResult Run(ReadOnlySpan<byte> image, StandaloneOptions? options = null)
     {
         options ??= new StandaloneOptions();
-        var memory = new GuestMemory(options.MemoryBytes);
+        using var memory = new GuestMemory(options.MemoryBytes);
         WriteZeroPage(memory, options);
         var loaded = Elf32Loader.Load(memory, image, (ulong)options.MemoryBytes);
 

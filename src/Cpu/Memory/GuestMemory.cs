@@ -8,14 +8,22 @@ namespace LguestActors.Cpu.Memory;
 /// actors share it, as the lguest Launcher and Host shared the launcher's mapping. Every
 /// guest-supplied address is checked here before use: this is the security boundary between
 /// guest and host, so an out-of-range access is a <see cref="GuestMemoryException"/>, never an
-/// IndexOutOfRangeException from the host's own array.
+/// access outside the host's mapping.
 /// </summary>
-public sealed class GuestMemory
+/// <remarks>
+/// The memory is reserved, not committed (<see cref="GuestRam"/>): it reads as zeros, and a page
+/// costs host memory only once the guest (or a device, or the loader) touches it. The owner — the
+/// launcher, for a VM — disposes it once nothing can touch it any more (every actor holding it has
+/// stopped); after that every checked access fails as out of range, since the size is then 0.
+/// </remarks>
+public sealed unsafe class GuestMemory : IDisposable
 {
     public const int PageShift = 12;
     public const int PageSize = 1 << PageShift;
 
-    private readonly byte[] _bytes;
+    private readonly GuestRam _ram;
+    private readonly byte* _base;
+    private long _size;
 
     // One flag per page that holds decoded (cached) guest code. A write to such a page, from the
     // vCPU or from a device's DMA on another thread, bumps CodeEpoch and queues the page, so the
@@ -34,32 +42,57 @@ public sealed class GuestMemory
         {
             throw new ArgumentOutOfRangeException(nameof(size), size, "guest memory is limited to 2 GiB");
         }
-        _bytes = GC.AllocateUninitializedArray<byte>((int)size, pinned: true);
-        Array.Clear(_bytes);
+        _ram = GuestRam.Reserve((nuint)size);
+        _base = _ram.Base;
+        _size = size;
         _codePages = new byte[size >> PageShift];
     }
 
-    public long Size => _bytes.Length;
+    /// <summary>The size in bytes; 0 once disposed.</summary>
+    public long Size => Volatile.Read(ref _size);
 
-    public uint PageCount => (uint)(_bytes.Length >> PageShift);
+    public uint PageCount => (uint)(Size >> PageShift);
 
-    /// <summary>Raw backing store, for the interpreter's hot path only (which checks bounds itself).</summary>
-    internal byte[] Bytes => _bytes;
+    /// <summary>The mapping's base, for the interpreter's hot path only (which checks bounds itself against its own copy of the size).</summary>
+    internal byte* Pointer => _base;
 
     /// <summary>True when [address, address + length) lies inside guest memory, with no overflow.</summary>
-    public bool Contains(ulong address, ulong length) =>
-        address <= (ulong)_bytes.Length && length <= (ulong)_bytes.Length - address;
+    public bool Contains(ulong address, ulong length)
+    {
+        ulong size = (ulong)Size;
+        return address <= size && length <= size - address;
+    }
 
     public Span<byte> Span(ulong address, int length)
     {
         Check(address, length);
-        return _bytes.AsSpan((int)address, length);
+        return new Span<byte>(_base + address, length);
     }
 
     public ReadOnlySpan<byte> ReadOnlySpan(ulong address, int length)
     {
         Check(address, length);
-        return _bytes.AsSpan((int)address, length);
+        return new ReadOnlySpan<byte>(_base + address, length);
+    }
+
+    /// <summary>
+    /// Host memory this guest memory holds now: the pages touched so far (and not given back).
+    /// -1 where the host cannot tell (not Linux).
+    /// </summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            long pages = _ram.ResidentPages();
+            return pages < 0 ? -1 : pages << PageShift;
+        }
+    }
+
+    /// <summary>Gives the mapping back to the host. The owner calls it when nothing can touch the memory any more.</summary>
+    public void Dispose()
+    {
+        Volatile.Write(ref _size, 0);
+        _ram.Dispose();
     }
 
     /// <summary>
@@ -70,7 +103,7 @@ public sealed class GuestMemory
     {
         Check(address, length);
         NoteWrite((uint)address, (uint)length);
-        return _bytes.AsSpan((int)address, length);
+        return new Span<byte>(_base + address, length);
     }
 
     public void Read(ulong address, Span<byte> destination) =>
@@ -79,7 +112,29 @@ public sealed class GuestMemory
     public void Write(ulong address, ReadOnlySpan<byte> source) =>
         source.CopyTo(WritableSpan(address, source.Length));
 
-    public void Fill(ulong address, int length, byte value) => WritableSpan(address, length).Fill(value);
+    /// <summary>
+    /// Fills [address, address + length). Zeros go to whole pages by giving them back to the host
+    /// (they read as zeros, and cost nothing until touched again), so zeroing a kernel's .bss at
+    /// load does not make it resident.
+    /// </summary>
+    public void Fill(ulong address, int length, byte value)
+    {
+        var span = WritableSpan(address, length);
+        if (value != 0)
+        {
+            span.Fill(value);
+            return;
+        }
+        ulong firstPage = (address + PageSize - 1) & ~(ulong)(PageSize - 1);
+        ulong endPage = (address + (ulong)length) & ~(ulong)(PageSize - 1);
+        if (endPage <= firstPage || !_ram.Discard((nuint)firstPage, (nuint)(endPage - firstPage)))
+        {
+            span.Clear();
+            return;
+        }
+        span[..(int)(firstPage - address)].Clear();
+        span[(int)(endPage - address)..].Clear();
+    }
 
     public byte ReadU8(ulong address) => ReadOnlySpan(address, 1)[0];
 
@@ -104,27 +159,27 @@ public sealed class GuestMemory
     public ushort ReadU16Acquire(ulong address)
     {
         CheckAligned(address, 2);
-        return Volatile.Read(ref Unsafe.As<byte, ushort>(ref _bytes[(int)address]));
+        return Volatile.Read(ref *(ushort*)(_base + address));
     }
 
     /// <summary>Publishes a ring index (used.idx written by a device) with release meaning.</summary>
     public void WriteU16Release(ulong address, ushort value)
     {
         CheckAligned(address, 2);
-        Volatile.Write(ref Unsafe.As<byte, ushort>(ref _bytes[(int)address]), value);
+        Volatile.Write(ref *(ushort*)(_base + address), value);
     }
 
     public uint ReadU32Acquire(ulong address)
     {
         CheckAligned(address, 4);
-        return Volatile.Read(ref Unsafe.As<byte, uint>(ref _bytes[(int)address]));
+        return Volatile.Read(ref *(uint*)(_base + address));
     }
 
     public void WriteU32Release(ulong address, uint value)
     {
         CheckAligned(address, 4);
         NoteWrite((uint)address, 4);
-        Volatile.Write(ref Unsafe.As<byte, uint>(ref _bytes[(int)address]), value);
+        Volatile.Write(ref *(uint*)(_base + address), value);
     }
 
     /// <summary>Incremented whenever a page holding cached code is written.</summary>

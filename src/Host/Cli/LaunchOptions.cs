@@ -39,10 +39,13 @@ internal abstract record HostCommand
 /// <param name="ExtraVms">More VMs in the same process (<c>--vm</c> groups), or null for none.</param>
 /// <param name="BlockDevices">The first VM's <c>--block=FILE[,ro]</c> disks, in order (blk0, blk1...).</param>
 /// <param name="Simulation">Run on the simulation engine (<c>--simulate</c>, <c>--record</c>), or null for real time.</param>
+/// <param name="FirstName">The first VM's name: <c>guest</c>, or <c>guest-1</c> when <c>--fleet</c> copies it.</param>
+/// <param name="Timings">--timings: report where the start-up time went, on stderr at exit.</param>
 /// <param name="InitrdPath">The first VM's <c>--initrd=FILE</c>, or null for none.</param>
 internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, string CommandLine,
     NetAttachment? Net = null, Actors.Devices.Net.MacAddress? Mac = null, IReadOnlyList<ExtraVmOptions>? ExtraVms = null,
-    IReadOnlyList<BlockOption>? BlockDevices = null, SimulationOptions? Simulation = null, string? InitrdPath = null)
+    IReadOnlyList<BlockOption>? BlockDevices = null, SimulationOptions? Simulation = null, string FirstName = LaunchOptions.FirstVmName,
+    bool Timings = false, string? InitrdPath = null)
 {
     public const int MinMemoryMegabytes = 1;
 
@@ -68,8 +71,9 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         var positional = new List<string>();
         var blocks = new List<BlockOption>();
         string commandLine = "";
-        bool help = false, version = false;
+        bool help = false, version = false, timings = false;
         string? error = null;
+        int? firstFleet = null;
         NetAttachment? net = null;
         Actors.Devices.Net.MacAddress? mac = null;
         string? firstCmdline = null;
@@ -94,6 +98,15 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                         break;
                     case "--version":
                         version = true;
+                        break;
+                    case "--timings":
+                        timings = true;
+                        break;
+                    case "--fleet" or "--fleet=" when i + 1 >= args.Count || arg == "--fleet=":
+                        error ??= "option --fleet needs a count: --fleet=N";
+                        break;
+                    case var _ when arg == "--fleet" || arg.StartsWith("--fleet=", StringComparison.Ordinal):
+                        error ??= Fleet.Parse(arg == "--fleet" ? args[++i] : arg["--fleet=".Length..], ref firstFleet, extra);
                         break;
                     case var vmGroup when vmGroup.StartsWith("--vm=", StringComparison.Ordinal) || vmGroup.StartsWith("--net=", StringComparison.Ordinal)
                         || vmGroup.StartsWith("--mac=", StringComparison.Ordinal) || vmGroup.StartsWith("--cmdline=", StringComparison.Ordinal):
@@ -190,16 +203,26 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                 return new HostCommand.UsageError(vmLineError);
             }
         }
-        if (extra is not null && extra.Any(v => v.Name == FirstVmName))
+        string? kernel = positional.Count > 1 ? positional[1] : null;
+        string firstName = FirstVmName;
+        if (firstFleet > 1 && initrd is not null)
         {
-            return new HostCommand.UsageError($"--vm={FirstVmName}: the first VM is named '{FirstVmName}'; give the others other names");
+            // Like disks: the copies are --vm VMs, and those take no initrd (yet); never one silently left out.
+            return new HostCommand.UsageError($"--fleet={firstFleet}: copies of a VM do not take its --initrd; only the first VM has one");
+        }
+        if (Fleet.Expand(firstFleet, new ExtraVmOptions(FirstVmName, megabytes, kernel, commandLine, net, mac), blocks.Count > 0, ref extra, ref firstName) is string fleetError)
+        {
+            return new HostCommand.UsageError(fleetError);
+        }
+        if (extra is not null && extra.Any(v => v.Name == firstName))
+        {
+            return new HostCommand.UsageError($"--vm={firstName}: the first VM is named '{firstName}'; give the others other names");
         }
         if (extra?.GroupBy(v => v.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
             return new HostCommand.UsageError($"--vm={twice.Key}: two VMs with the same name");
         }
-        string? kernel = positional.Count > 1 ? positional[1] : null;
-        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options(), initrd));
+        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options(), firstName, timings, initrd));
     }
 
     /// <summary>The name of the VM the positional arguments describe (/user/vmm/vm-guest).</summary>

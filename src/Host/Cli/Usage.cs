@@ -42,6 +42,13 @@ internal static class Usage
                          --cmdline after it are its own (disks only on the first VM). Its console output goes to
                          stderr, each line prefixed [NAME]; it takes no input. The
                          host exits when the first VM (named guest) ends.
+              --fleet=N  N identical copies of the VM before it (the first VM, or the
+                         last --vm), named NAME-1..NAME-N: the first VM's copies are
+                         guest-1 (the terminal's) and guest-2..N (on stderr, prefixed).
+                         Every copy's end is one line on stderr.
+              --timings  at exit, print on stderr where the start-up time went: the
+                         runtime, the host, the actor system, each boot phase, and
+                         the guest's first console byte (ms from the process start)
               --simulate[=SEED]
                          run on the deterministic simulation engine (one thread,
                          virtual time, schedule from SEED, default 1): the same

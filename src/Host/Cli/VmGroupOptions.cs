@@ -42,9 +42,11 @@ internal enum NetAttachmentKind
 /// <summary>
 /// One more VM in the same process: <c>--vm=NAME:MEM[:KERNEL]</c>, then its own <c>--net</c>,
 /// <c>--mac</c> and <c>--cmdline</c>. Its console output goes to stderr, each line prefixed
-/// <c>[NAME] </c>; it has no console input.
+/// <c>[NAME] </c>; it has no console input. <paramref name="Fleet"/>: 0, or the N of a <c>--fleet=N</c>
+/// after it (expanded by <see cref="Cli.Fleet.Expand"/> into NAME-1..NAME-N).
 /// </summary>
-internal sealed record ExtraVmOptions(string Name, int MemoryMegabytes, string? KernelPath, string CommandLine, NetAttachment? Net, MacAddress? Mac)
+internal sealed record ExtraVmOptions(string Name, int MemoryMegabytes, string? KernelPath, string CommandLine, NetAttachment? Net, MacAddress? Mac,
+    int Fleet = 0)
 {
     public ulong MemoryBytes => (ulong)MemoryMegabytes * 1024 * 1024;
 

@@ -83,6 +83,7 @@ public sealed class LaunchOptionsTests
     [InlineData(new[] { "64", "--initrd=a.cpio", "--initrd=b.cpio" }, "--initrd=b.cpio: --initrd was already given (a.cpio); a VM has one initrd")]
     [InlineData(new[] { "64", "--vm=b:32", "--initrd=a.cpio" }, "--initrd=a.cpio: the initrd belongs to the first VM; put --initrd before any --vm")]
     [InlineData(new[] { "64", "--tunnet=x" }, "option --tunnet is not supported yet")]
+    [InlineData(new[] { "--fleet=2", "64", "--initrd=a.cpio" }, "--fleet=2: copies of a VM do not take its --initrd; only the first VM has one")]
     [InlineData(new[] { "64", "--net=192.168.19.1" }, "--net=192.168.19.1: expected switch:NAME or tap:IFNAME")]
     [InlineData(new[] { "64", "--net=switch:" }, "--net=switch:: expected switch:NAME or tap:IFNAME")]
     [InlineData(new[] { "64", "--net=tap:a/b" }, "--net=tap:a/b: 'a/b' is not a network interface name (at most 15 characters, no '/', ' ' or ':')")]
@@ -93,6 +94,18 @@ public sealed class LaunchOptionsTests
     [InlineData(new[] { "64", "--vm=guest:32" }, "--vm=guest: the first VM is named 'guest'; give the others other names")]
     [InlineData(new[] { "64", "--vm=b:32", "--vm=b:32" }, "--vm=b: two VMs with the same name")]
     [InlineData(new[] { "64", "vmlinux", "root=/dev/vda" }, "unexpected argument 'root=/dev/vda': kernel arguments go after --")]
+    [InlineData(new[] { "64", "--fleet" }, "option --fleet needs a count: --fleet=N")]
+    [InlineData(new[] { "64", "--fleet=" }, "option --fleet needs a count: --fleet=N")]
+    [InlineData(new[] { "64", "--fleet=0" }, "--fleet=0: expected a number of VMs from 1 to 1000000")]
+    [InlineData(new[] { "64", "--fleet=ten" }, "--fleet=ten: expected a number of VMs from 1 to 1000000")]
+    [InlineData(new[] { "64", "--fleet=1000001" }, "--fleet=1000001: expected a number of VMs from 1 to 1000000")]
+    [InlineData(new[] { "64", "--fleet=2", "--fleet=3" }, "--fleet=3: the first VM already has a --fleet")]
+    [InlineData(new[] { "64", "--vm=b:8", "--fleet=2", "--fleet=3" }, "--fleet=3: VM b already has a --fleet")]
+    [InlineData(new[] { "64", "--fleet=2", "--block=disk.img" }, "--fleet=2: copies of a VM cannot share its --block disks; give the fleet no disk")]
+    [InlineData(new[] { "64", "--fleet=2", "--mac=52:54:00:12:34:56" }, "--fleet=2: copies of a VM cannot share one --mac; leave it out (each copy's MAC comes from its name)")]
+    [InlineData(new[] { "64", "--vm=b:8", "--mac=52:54:00:12:34:56", "--fleet=2" }, "--fleet=2: copies of VM b cannot share one --mac; leave it out (each copy's MAC comes from its name)")]
+    [InlineData(new[] { "64", "--fleet=3", "--vm=guest-2:8" }, "--vm=guest-2: two VMs with the same name")]
+    [InlineData(new[] { "64", "--vm=b:8", "--fleet=2", "--vm=b-1:8" }, "--vm=b-1: two VMs with the same name")]
     public void Wrong_command_lines_are_one_clear_message(string[] args, string message)
     {
         Assert.Equal(message, Error(args));
@@ -160,5 +173,37 @@ public sealed class LaunchOptionsTests
     {
         Assert.Equal("guest/prebuilt/initramfs.cpio", Run("64", "vmlinux", "--initrd=guest/prebuilt/initramfs.cpio", "--", "console=hvc0").InitrdPath);
         Assert.Null(Run("64", "vmlinux").InitrdPath);
+    }
+
+    [Fact]
+    public void Fleet_in_the_first_group_makes_guest_1_the_terminal_VM_and_the_other_copies_extra_VMs()
+    {
+        var options = Run("--net=switch:lan", "--fleet", "3", "16", "k.elf", "--", "ip=10.0.0.1");
+
+        Assert.Equal("guest-1", options.FirstName);
+        Assert.Equal(new NetAttachment(NetAttachmentKind.Switch, "lan"), options.Net);
+        Assert.Equal(
+            [
+                new ExtraVmOptions("guest-2", 16, "k.elf", "ip=10.0.0.1", new NetAttachment(NetAttachmentKind.Switch, "lan"), null),
+                new ExtraVmOptions("guest-3", 16, "k.elf", "ip=10.0.0.1", new NetAttachment(NetAttachmentKind.Switch, "lan"), null),
+            ],
+            options.ExtraVms!);
+    }
+
+    [Fact]
+    public void Fleet_after_a_vm_group_copies_that_group_as_NAME_1_to_NAME_N()
+    {
+        var options = Run("64", "--vm=b:8", "--cmdline=run=serve", "--fleet=2", "--vm=c:4");
+
+        Assert.Equal("guest", options.FirstName);
+        Assert.Equal(["b-1", "b-2", "c"], options.ExtraVms!.Select(v => v.Name));
+        Assert.All(options.ExtraVms!.Take(2), v => Assert.Equal(("run=serve", 8), (v.CommandLine, v.MemoryMegabytes)));
+    }
+
+    [Fact]
+    public void Timings_is_a_flag_and_off_by_default()
+    {
+        Assert.True(Run("--timings", "64").Timings);
+        Assert.False(Run("64").Timings);
     }
 }

@@ -110,6 +110,39 @@ public sealed class ExecutableTests
         Assert.Contains("selftest: PASS", stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Timings_break_the_start_up_down_phase_by_phase_after_the_run()
+    {
+        (int code, string stdout, string stderr) = await RunAsync("--timings", "16", "--", "run=selftest");
+
+        Assert.True(code == 0, $"exit {code}; stderr: {stderr}; stdout: {stdout}");
+        var table = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .SkipWhile(l => l != "lguest-actors: start-up timings (--timings), ms from the process start:").Skip(2).ToList();
+        Assert.Equal(
+            ["runtime: process start to Main", "host: command line, kernel, config", "host: console", "actor system: started", "actor system: /user/vmm",
+             "boot: launcher started", "boot: memory", "boot: kernel", "boot: initrd", "boot: boot params", "boot: device page", "boot: page tables",
+             "boot: vcpu and interrupts", "boot: devices", "boot: start", "guest: first console byte"],
+            table.Select(l => l[2..36].TrimEnd()));
+        double[] at = table.Select(l => double.Parse(l[45..54], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(at.Order(), at);
+        double[] cpu = table.Select(l => double.Parse(l[63..], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(cpu.Order(), cpu);
+    }
+
+    [Fact]
+    public async Task A_fleet_of_sample_guests_reports_the_end_of_every_copy()
+    {
+        (int code, string stdout, string stderr) = await RunAsync("--fleet=6", "16", "--", "run=selftest");
+
+        Assert.True(code == 0, $"exit {code}; stderr: {stderr}; stdout: {stdout}");
+        Assert.Contains("selftest: PASS", stdout, StringComparison.Ordinal); // guest-1's, on the terminal
+        var ended = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Contains(" ended: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(5, ended.Count);
+        foreach (int i in Enumerable.Range(2, 5))
+        {
+            Assert.Single(ended, l => l.StartsWith($"lguest-actors: vm guest-{i} ended: ", StringComparison.Ordinal));
+        }
+    }
     [Theory]
     [InlineData("INT", 130, "lguest-actors: stopped by SIGINT")]
     [InlineData("TERM", 143, "lguest-actors: stopped by SIGTERM")]

@@ -4,7 +4,7 @@ using LguestActors.Host.Vmm;
 
 namespace LguestActors.Host.Tests.Hosting;
 
-// The whole host in-process: real Microsoft.Extensions.Hosting + Akka.Hosting + VmmRoot, a fake launcher.
+// The whole host in-process: the real actor system start, coordinated shutdown and VmmRoot, a fake launcher.
 public sealed class LguestHostTests : IDisposable
 {
     private readonly HostHarness _host = new();
