@@ -4,8 +4,8 @@ using LguestActors.Actors.Faults;
 using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Network;
 using LguestActors.Actors.Protocol;
-using LguestActors.Simulation.Backends;
-using LguestActors.Simulation.World;
+using LguestActors.Actors.Simulation.Backends;
+using LguestActors.Actors.Simulation.World;
 
 namespace LguestActors.Simulation.Tests;
 

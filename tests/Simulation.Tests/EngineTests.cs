@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
-using LguestActors.Simulation.Engine;
-using LguestActors.Simulation.World;
+using LguestActors.Actors.Simulation.Engine;
+using LguestActors.Actors.Simulation.World;
 
 namespace LguestActors.Simulation.Tests;
 

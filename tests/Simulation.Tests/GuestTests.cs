@@ -1,7 +1,7 @@
 using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Protocol;
-using LguestActors.Simulation.Backends;
-using LguestActors.Simulation.World;
+using LguestActors.Actors.Simulation.Backends;
+using LguestActors.Actors.Simulation.World;
 
 namespace LguestActors.Simulation.Tests;
 

@@ -1,6 +1,6 @@
 using Akka.Configuration;
-using LguestActors.Simulation.Engine;
-using LguestActors.Simulation.World;
+using LguestActors.Actors.Simulation.Engine;
+using LguestActors.Actors.Simulation.World;
 
 namespace LguestActors.Simulation.Tests;
 
@@ -28,7 +28,7 @@ public sealed class SettingsTests
 
         var e = Assert.Throws<ConfigurationException>(() => SimulationSettings.WorldConfig(config, 1));
 
-        Assert.Equal("simulation-dispatcher.type = \"Dispatcher\" is not the simulation dispatcher (LguestActors.Simulation.Engine.SimulationDispatcherConfigurator)", e.Message);
+        Assert.Equal("simulation-dispatcher.type = \"Dispatcher\" is not the simulation dispatcher (LguestActors.Actors.Simulation.Engine.SimulationDispatcherConfigurator)", e.Message);
     }
 
     [Fact]

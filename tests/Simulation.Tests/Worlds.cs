@@ -1,5 +1,5 @@
 using Akka.Configuration;
-using LguestActors.Simulation.World;
+using LguestActors.Actors.Simulation.World;
 using LguestActors.Testing;
 
 namespace LguestActors.Simulation.Tests;

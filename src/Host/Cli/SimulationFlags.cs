@@ -1,5 +1,5 @@
 using System.Globalization;
-using LguestActors.Simulation.Backends;
+using LguestActors.Actors.Simulation.Backends;
 
 namespace LguestActors.Host.Cli;
 

@@ -3,8 +3,8 @@ using Akka.Configuration;
 using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Faults;
 using LguestActors.Actors.Launcher;
-using LguestActors.Simulation.Backends;
-using LguestActors.Simulation.World;
+using LguestActors.Actors.Simulation.Backends;
+using LguestActors.Actors.Simulation.World;
 
 namespace LguestActors.Host.Experiments;
 

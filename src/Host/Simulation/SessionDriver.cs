@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using LguestActors.Simulation.Backends;
-using LguestActors.Simulation.World;
+using LguestActors.Actors.Simulation.Backends;
+using LguestActors.Actors.Simulation.World;
 
 namespace LguestActors.Host.Simulation;
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace LguestActors.Host.Simulation;
 
 /// <summary>An input from outside a simulated world, stamped with the step boundary and the virtual time it entered at.</summary>
-/// <param name="Boundary">The engine's step boundary (<see cref="LguestActors.Simulation.Engine.SimulationEngine.Boundaries"/>) it entered before.</param>
+/// <param name="Boundary">The engine's step boundary (<see cref="LguestActors.Actors.Simulation.Engine.SimulationEngine.Boundaries"/>) it entered before.</param>
 /// <param name="Nanoseconds">Virtual time when it entered.</param>
 /// <param name="Kind">console (bytes typed) or stop (the user stopped the run; <see cref="Text"/> is the exit line).</param>
 internal sealed record RecordedInput(long Boundary, long Nanoseconds, string Kind, byte[] Bytes, int Code = 0, string Text = "")

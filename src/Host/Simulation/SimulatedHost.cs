@@ -11,8 +11,8 @@ using LguestActors.Host.Cli;
 using LguestActors.Host.Configuration;
 using LguestActors.Host.Experiments;
 using LguestActors.Host.Vmm;
-using LguestActors.Simulation.Backends;
-using LguestActors.Simulation.World;
+using LguestActors.Actors.Simulation.Backends;
+using LguestActors.Actors.Simulation.World;
 
 namespace LguestActors.Host.Simulation;
 

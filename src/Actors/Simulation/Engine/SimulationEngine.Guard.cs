@@ -1,4 +1,4 @@
-namespace LguestActors.Simulation.Engine;
+namespace LguestActors.Actors.Simulation.Engine;
 
 // The guard: nothing of a simulated world may run, or be sent anything, off the simulation thread.
 public sealed partial class SimulationEngine

@@ -1,8 +1,8 @@
 using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Time;
-using LguestActors.Simulation.World;
+using LguestActors.Actors.Simulation.World;
 
-namespace LguestActors.Simulation.Backends;
+namespace LguestActors.Actors.Simulation.Backends;
 
 /// <summary>Modelled disk latency: each operation takes a time drawn uniformly from [Min, Max] from the run's seed.</summary>
 public sealed record DiskLatency(TimeSpan Min, TimeSpan Max)

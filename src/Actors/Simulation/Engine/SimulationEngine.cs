@@ -1,8 +1,8 @@
 using Akka.Dispatch;
 using LguestActors.Actors.Time;
-using LguestActors.Simulation.Digest;
+using LguestActors.Actors.Simulation.Digest;
 
-namespace LguestActors.Simulation.Engine;
+namespace LguestActors.Actors.Simulation.Engine;
 
 /// <summary>
 /// The heart of a simulated world (docs/DETERMINISM.md): the set of ready mailboxes, the virtual

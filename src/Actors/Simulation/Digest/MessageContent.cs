@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using Akka.Actor;
 
-namespace LguestActors.Simulation.Digest;
+namespace LguestActors.Actors.Simulation.Digest;
 
 /// <summary>
 /// What of a message goes into the run digest: its type, then each public property — numbers,

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Akka.Actor;
 
-namespace LguestActors.Simulation.Digest;
+namespace LguestActors.Actors.Simulation.Digest;
 
 /// <summary>
 /// A running hash (SHA-256) over everything that happened in a simulated world: every message

@@ -2,10 +2,10 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
 using LguestActors.Actors.Time;
-using LguestActors.Simulation.Digest;
-using LguestActors.Simulation.Engine;
+using LguestActors.Actors.Simulation.Digest;
+using LguestActors.Actors.Simulation.Engine;
 
-namespace LguestActors.Simulation.World;
+namespace LguestActors.Actors.Simulation.World;
 
 /// <summary>How a run of a simulated world ended.</summary>
 public enum RunOutcome

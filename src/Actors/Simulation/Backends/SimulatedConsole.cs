@@ -1,8 +1,8 @@
 using System.Text;
 using LguestActors.Actors.Devices.Console;
-using LguestActors.Simulation.World;
+using LguestActors.Actors.Simulation.World;
 
-namespace LguestActors.Simulation.Backends;
+namespace LguestActors.Actors.Simulation.Backends;
 
 /// <summary>
 /// A console backend inside a simulated world: input is a <see cref="ConsoleScript"/> typed at its

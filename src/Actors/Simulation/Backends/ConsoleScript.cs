@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace LguestActors.Simulation.Backends;
+namespace LguestActors.Actors.Simulation.Backends;
 
 /// <summary>
 /// Console input for a simulated run: bytes typed at virtual times (<c>--simulate ... --input FILE</c>).

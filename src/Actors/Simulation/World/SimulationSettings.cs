@@ -1,7 +1,7 @@
 using Akka.Configuration;
-using LguestActors.Simulation.Engine;
+using LguestActors.Actors.Simulation.Engine;
 
-namespace LguestActors.Simulation.World;
+namespace LguestActors.Actors.Simulation.World;
 
 /// <summary>
 /// How an actor system becomes a simulated world: config/akka.hocon's <c>simulation-dispatcher</c>

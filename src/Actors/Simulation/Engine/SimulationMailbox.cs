@@ -4,7 +4,7 @@ using Akka.Configuration;
 using Akka.Dispatch;
 using Akka.Dispatch.MessageQueues;
 
-namespace LguestActors.Simulation.Engine;
+namespace LguestActors.Actors.Simulation.Engine;
 
 /// <summary>
 /// The mailbox of every actor of a simulated world (<c>akka.actor.default-mailbox</c> there). Its

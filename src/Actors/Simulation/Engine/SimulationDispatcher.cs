@@ -1,7 +1,7 @@
 using Akka.Configuration;
 using Akka.Dispatch;
 
-namespace LguestActors.Simulation.Engine;
+namespace LguestActors.Actors.Simulation.Engine;
 
 /// <summary>
 /// The dispatcher of a simulated world (config/akka.hocon: <c>simulation-dispatcher</c>): it runs

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Akka.Event;
-using LguestActors.Simulation.Engine;
+using LguestActors.Actors.Simulation.Engine;
 
-namespace LguestActors.Simulation.World;
+namespace LguestActors.Actors.Simulation.World;
 
 /// <summary>
 /// A simulated world's log: every log event written at once, on the simulation thread, stamped with

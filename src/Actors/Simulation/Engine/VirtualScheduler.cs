@@ -4,7 +4,7 @@ using Akka.Dispatch;
 using Akka.Event;
 using LguestActors.Actors.Time;
 
-namespace LguestActors.Simulation.Engine;
+namespace LguestActors.Actors.Simulation.Engine;
 
 /// <summary>
 /// A simulated world's Akka scheduler (<c>akka.scheduler.implementation</c>): no thread, no wall

@@ -1,6 +1,6 @@
 using Akka.Actor;
 
-namespace LguestActors.Simulation.Engine;
+namespace LguestActors.Actors.Simulation.Engine;
 
 // Virtual time's timers: what the virtual scheduler was asked to do later.
 public sealed partial class SimulationEngine
