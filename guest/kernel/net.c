@@ -455,11 +455,12 @@ int net_ping(uint32_t target, int count, int quiet)
         uint64_t t0 = net_now_us();
         uint64_t deadline = clock_ns() + 1000000000u;
         tx_submit(id, 14 + 20 + 64, 0);
-        while (!(ping_got && ping_seq_seen == seq) && clock_ns() < deadline) {
+        while (!(ping_got && ping_seq_seen == (uint16_t)seq) && clock_ns() < deadline) {
             idle_until(deadline);
             irq_disable();
         }
-        int ok = ping_got && ping_seq_seen == seq;
+        /* The ICMP sequence field is 16 bits: compare it as one, so ping 65537 wraps as ping(8) does. */
+        int ok = ping_got && ping_seq_seen == (uint16_t)seq;
         irq_enable();
         if (ok) {
             uint64_t us = net_now_us() - t0;

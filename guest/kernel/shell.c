@@ -61,6 +61,20 @@ static void cmd_uptime(void)
             lguest_data.time_sec, lguest_data.time_nsec);
 }
 
+/* spin SECONDS: keep the vCPU busy (interrupts on, never halting) for that long on the host's
+ * clock, then print uptime: guest time measured while the guest never halts. */
+static void cmd_spin(const char *arg)
+{
+    uint32_t seconds = 0;
+    while (*arg >= '0' && *arg <= '9')
+        seconds = seconds * 10 + (uint32_t)(*arg++ - '0');
+    uint64_t end = clock_ns() + (uint64_t)seconds * 1000000000u;
+    volatile uint32_t work = 0;
+    while (clock_ns() < end)
+        work++;
+    cmd_uptime();
+}
+
 static void poweroff(const char *reason)
 {
     console_flush();
@@ -78,7 +92,7 @@ void shell_run(void)
         if (line[0] == 0)
             continue;
         if (strcmp(line, "help") == 0)
-            kprintf("commands: help, devices, echo TEXT, uptime, net, ping ADDR [count], blk info|write|verify|flush, poweroff\n");
+            kprintf("commands: help, devices, echo TEXT, uptime, spin SECONDS, net, ping ADDR [count], blk info|write|verify|flush, poweroff\n");
         else if (strcmp(line, "devices") == 0)
             cmd_devices();
         else if (strcmp(line, "echo") == 0)
@@ -89,6 +103,8 @@ void shell_run(void)
             blk_command(line);
         else if (strcmp(line, "uptime") == 0)
             cmd_uptime();
+        else if (starts_with(line, "spin "))
+            cmd_spin(line + 5);
         else if (strcmp(line, "net") == 0)
             cmd_net();
         else if (starts_with(line, "ping "))

@@ -1,7 +1,7 @@
 /* The block test pattern, shared by the sample kernel's `blk write|verify` and the Linux user
  * space's `disk write|verify`, so a disk written by one verifies in the other. A pure function of
  * (seed, sector, byte offset), one little-endian 32-bit word at a time; the host computes the
- * same (src/Host/Experiments/BlockWriteVerifyWorkload.cs Pattern). */
+ * same (src/Host/Experiments/BlockWriteVerifyWorkload.cs Pattern, tests/Actors.Tests/Block/BlockPattern.cs). */
 #ifndef LG_PATTERN_H
 #define LG_PATTERN_H
 

@@ -96,7 +96,8 @@ public sealed partial class GuestSupervisor
         }
         if (_config.Supervision.WatchdogEnabled && devices.Count > 0)
         {
-            Context.ActorOf(DeviceWatchdog.Props(_memory, watched, _interrupts, _config.Supervision), "watchdog");
+            _watchdogArm = new WatchdogArm();
+            _watchdogArm.Attach(Context.ActorOf(DeviceWatchdog.Props(_memory, watched, _interrupts, _config.Supervision, _watchdogArm), "watchdog"));
         }
     }
 }

@@ -73,7 +73,7 @@ public sealed partial class GuestSupervisor
         var queues = _devicePage.Devices[device].Queues;
         for (int q = 0; q < queues.Count; q++)
         {
-            _vcpu.Tell(new RegisterKick((uint)queues[q].RingAddress, _kickTargets[device], Kick.For(q)), Self);
+            _vcpu.Tell(new RegisterKick((uint)queues[q].RingAddress, _kickTargets[device], Kick.For(q), _watchdogArm), Self);
         }
     }
 

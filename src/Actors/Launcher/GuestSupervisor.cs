@@ -39,6 +39,7 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
     private VirtioDeviceState[] _states = [];
     private RestartBudget[] _budgets = [];
     private bool[] _started = [];
+    private WatchdogArm? _watchdogArm;
     private bool _exited;
     private VmExited? _exit;
     private int _draining;

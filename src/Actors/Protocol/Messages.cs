@@ -42,7 +42,7 @@ public sealed record NotifyServed
 /// is a kick of <paramref name="Queue"/> on <paramref name="Device"/>, delivered without a hop
 /// through the launcher.
 /// </summary>
-public sealed record RegisterKick(uint RingAddress, IActorRef Device, Kick Kick);
+public sealed record RegisterKick(uint RingAddress, IActorRef Device, Kick Kick, Supervision.WatchdogArm? Watchdog = null);
 
 /// <summary>Forget every kick route to <paramref name="Device"/> (on reset or failure).</summary>
 public sealed record UnregisterKicks(IActorRef Device);

@@ -92,24 +92,13 @@ public sealed partial class VcpuActor
         if (_kicks.TryGetValue(address, out var route))
         {
             route.Device.Tell(route.Kick, Self);
+            route.Watchdog?.Kicked(); // work for the device: the watchdog looks until it is done
         }
         else
         {
             _servingNotify = true;
             Context.Parent.Tell(new GuestNotify(address), Self);
         }
-    }
-
-    /// <summary>SET_CLOCKEVENT(delta ns): a one-shot IRQ 0 that far ahead; 0 cancels it.</summary>
-    private void SetClockEvent(uint nanoseconds)
-    {
-        if (nanoseconds == 0)
-        {
-            Timers.Cancel(ClockTimerKey);
-            return;
-        }
-        long ticks = Math.Max(1, nanoseconds / 100);
-        Timers.StartSingleTimer(ClockTimerKey, ClockEvent.Instance, TimeSpan.FromTicks(ticks));
     }
 
     private void Shutdown(IGuestCpu cpu, HypercallRequest call)

@@ -25,7 +25,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PendingIrqs _pending;
     private readonly VcpuOptions _options;
-    private readonly Dictionary<uint, (IActorRef Device, Kick Kick)> _kicks = [];
+    private readonly Dictionary<uint, (IActorRef Device, Kick Kick, Supervision.WatchdogArm? Watchdog)> _kicks = [];
     private readonly VcpuCounters _stats = new();
     private readonly TimeProvider _clock;
 
@@ -55,11 +55,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
             RunSlice();
         });
         Receive<IrqPending>(_ => OnIrqPending());
-        Receive<ClockEvent>(_ =>
-        {
-            _pending.Set(0);
-            OnIrqPending();
-        });
+        Receive<ClockEvent>(_ => OnClockEvent());
         Receive<Break>(b =>
         {
             _parked = b.On;
@@ -74,7 +70,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
             }
             ScheduleSlice();
         });
-        Receive<RegisterKick>(r => _kicks[r.RingAddress] = (r.Device, r.Kick));
+        Receive<RegisterKick>(r => _kicks[r.RingAddress] = (r.Device, r.Kick, r.Watchdog));
         Receive<UnregisterKicks>(u =>
         {
             foreach (var address in _kicks.Where(k => k.Value.Device.Equals(u.Device)).Select(k => k.Key).ToList())
@@ -132,6 +128,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
         try
         {
             UpdateGuestClock(_cpu);
+            FireClockEventIfDue();
             DeliverPendingIrqs(_cpu);
             var exit = _cpu.Run(_options.SliceBudget);
             _retired += exit.Executed;
@@ -266,17 +263,6 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
         return _pending.Lowest(cpu.Memory.ReadU32(data + LguestDataLayout.BlockedInterrupts)) >= 0;
     }
 
-    private void UpdateGuestClock(IGuestCpu cpu)
-    {
-        if (TryLguestData(cpu, out ulong data))
-        {
-            var now = _clock.GetUtcNow();
-            long ticks = now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
-            cpu.Memory.WriteU32(data + LguestDataLayout.TimeSeconds, (uint)(ticks / TimeSpan.TicksPerSecond));
-            cpu.Memory.WriteU32(data + LguestDataLayout.TimeNanoseconds, (uint)(ticks % TimeSpan.TicksPerSecond * 100));
-        }
-    }
-
     private static bool TryLguestData(IGuestCpu cpu, out ulong address)
     {
         address = cpu.LguestDataAddress;
@@ -291,6 +277,8 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
         }
         _running = false;
         Timers.CancelAll();
+        _clockDeadline = -1;
+        CancelClockTimer();
         Context.Parent.Tell(new GuestExited(kind, reason));
     }
 }

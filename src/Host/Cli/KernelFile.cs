@@ -18,7 +18,7 @@ internal static class KernelFile
         string? path = kernelPath ?? LocateSampleGuest(searchRoots);
         if (path is null)
         {
-            return ([], "", $"no kernel given and the sample guest {SampleGuestPath} is not built (run 'make -C guest', or name a kernel: {Usage.ProgramName} 64 vmlinux)");
+            return ([], "", $"no kernel given and the sample guest {SampleGuestPath} is not built (run 'make -C guest', or name a kernel: {Usage.ProgramName} 64 kernel.elf)");
         }
         return ReadImage(path, "kernel", "an i386 ELF kernel image");
     }

@@ -26,7 +26,7 @@ internal static class Usage
               --block=FILE[,ro]
                          a virtio block device (blk0, blk1... in order) on FILE,
                          whose size must be a multiple of 512 bytes; ,ro makes it
-                         read-only (so does a file this process cannot write)
+                         read-only. Locked: one writer, or any number of ,ro readers
               --net=switch:NAME
                          give the VM a virtio net device on the learning switch NAME
                          (the actor /user/lan-NAME; VMs naming the same switch share it)
@@ -79,6 +79,8 @@ internal static class Usage
 
         Examples:
           {ProgramName} 64                                    boot the sample guest
+          {ProgramName} 32 --block=disk.img -- run=blktest seed=7 start=0 count=64 mode=write
+                                                    the sample guest writes a pattern to a disk
           {ProgramName} 128 vmlinux --block=disk.img -- console=hvc0 root=/dev/vda
           {ProgramName} 64 vmlinux --initrd=guest/prebuilt/initramfs.cpio -- console=hvc0
           {ProgramName} --net=switch:lan 32 --vm=b:32 --net=switch:lan \

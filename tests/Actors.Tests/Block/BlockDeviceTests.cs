@@ -129,7 +129,18 @@ public sealed class BlockDeviceTests : TestKit, IDisposable
 
         var expected = (byte[])contents.Clone();
         payload.CopyTo(expected, 7 * 512);
-        Assert.Equal(expected, File.ReadAllBytes(path));
+        Assert.Equal(expected, FileContents(backend));
+    }
+
+    /// <summary>
+    /// The file's bytes, read through the backend's own descriptor: the image is locked while the
+    /// backend has it open, so a second opener (File.ReadAllBytes) is refused, as another host would be.
+    /// </summary>
+    private static byte[] FileContents(IBlockBackend backend)
+    {
+        var bytes = new byte[backend.Length];
+        Assert.True(backend.Read(0, bytes).IsOk);
+        return bytes;
     }
 
     [Fact]
@@ -226,7 +237,7 @@ public sealed class BlockDeviceTests : TestKit, IDisposable
         var (_, status) = rig.PostFlush();
         await KickAndWait(rig, device, 1);
         Assert.Equal(BlockConfig.StatusOk, rig.StatusOf(status));
-        Assert.Equal(payload, File.ReadAllBytes(path).AsSpan(0, 512).ToArray());
+        Assert.Equal(payload, FileContents(backend).AsSpan(0, 512).ToArray());
     }
 
     [Fact]

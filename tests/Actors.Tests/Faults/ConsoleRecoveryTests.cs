@@ -102,9 +102,12 @@ public sealed class ConsoleRecoveryTests : TestKit
     public async Task Output_whose_kick_was_lost_is_found_by_the_watchdog()
     {
         var vm = Boot(FaultPlan.None);
-        var (_, tx) = await StartConsoleAsync(vm);
+        var (info, tx) = await StartConsoleAsync(vm);
 
-        tx.PostReadable("nobody kicked me\n"); // the guest's kick never arrives
+        tx.PostReadable("nobody kicked me\n");
+        // The vCPU routed the guest's kick, waking the watchdog as it does (WatchdogArm.Kicked),
+        // and the kick was lost on its way to the device.
+        Sys.ActorSelection(info.Devices[0].Path.Parent / "watchdog").Tell(WakeWatchdog.Instance);
 
         await _backend.WaitForOutputAsync("nobody kicked me\n", Timeout);
         await AwaitConditionAsync(() => Task.FromResult(tx.UsedIdx == 1), Timeout);
@@ -118,10 +121,12 @@ public sealed class ConsoleRecoveryTests : TestKit
         var (info, tx) = await StartConsoleAsync(vm);
         var vcpuKickTarget = await Sys.ActorSelection(info.Devices[0].Path.Parent / "console-kick-link").ResolveOne(Timeout);
 
+        var watchdog = Sys.ActorSelection(info.Devices[0].Path.Parent / "watchdog");
         for (int i = 0; i < 3; i++)
         {
             tx.PostReadable($"dropped {i}\n");
             vcpuKickTarget.Tell(Kick.For(ConsoleDevice.TransmitQueue));
+            watchdog.Tell(WakeWatchdog.Instance); // what the vCPU's kick does (WatchdogArm.Kicked); this test kicks in its place
         }
 
         await _backend.WaitForOutputAsync("dropped 0\ndropped 1\ndropped 2\n", Timeout);

@@ -35,9 +35,16 @@ public sealed class FaultKindTests : TestKit
         return device;
     }
 
-    private IActorRef Watchdog(IActorRef device, IActorRef interrupts) =>
-        Sys.ActorOf(DeviceWatchdog.Props(_vm.Memory,
-            [new WatchedDevice("console", device, _state.Virtio, [(ConsoleDevice.TransmitQueue, TxSetup)])], interrupts, FastWatchdog));
+    /// <summary>Woken by the kicks, as the vCPU wakes it (WatchdogArm.Kicked) with every kick it routes.</summary>
+    private readonly WatchdogArm _arm = new();
+
+    private IActorRef Watchdog(IActorRef device, IActorRef interrupts)
+    {
+        var watchdog = Sys.ActorOf(DeviceWatchdog.Props(_vm.Memory,
+            [new WatchedDevice("console", device, _state.Virtio, [(ConsoleDevice.TransmitQueue, TxSetup)])], interrupts, FastWatchdog, _arm));
+        _arm.Attach(watchdog);
+        return watchdog;
+    }
 
     [Fact]
     public async Task The_watchdog_restarts_a_device_that_sits_on_a_request_and_the_restart_finishes_it()
@@ -68,6 +75,7 @@ public sealed class FaultKindTests : TestKit
 
         Tx.PostReadable("done, tell me\n");
         device.Tell(Kick.For(ConsoleDevice.TransmitQueue));
+        _arm.Kicked();
 
         var raised = await irq.ExpectMsgAsync<RaiseIrq>(Timeout);
         Assert.Equal(TxSetup.Irq, raised.Irq);

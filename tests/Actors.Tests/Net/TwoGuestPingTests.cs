@@ -46,6 +46,25 @@ public sealed class TwoGuestPingTests : TestKit
     }
 
     [Fact]
+    public async Task Ping_counts_past_65535_with_its_16_bit_sequence_wrapping()
+    {
+        // Issue 10: the sequence field is 16 bits and was compared with an int, so ping 65537 ended "FAIL 65535/65537".
+        var lan = Sys.ActorOf(NetworkSwitch.Props("wrap"), NetworkSwitch.ActorPrefix + "wrap");
+        var serverConsole = new InMemoryConsoleBackend();
+        var clientConsole = new InMemoryConsoleBackend();
+        var server = VmLauncher.Launch(Sys, Config("w2", "ip=10.0.0.2 run=serve", serverConsole, lan));
+        await serverConsole.WaitForOutputAsync("serving", Timeout);
+        var client = VmLauncher.Launch(Sys, Config("w1", "ip=10.0.0.1 run=ping target=10.0.0.2 count=65537", clientConsole, lan));
+
+        var exited = await client.Exited.WaitAsync(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(GuestExitKind.PowerOff, exited.Kind);
+        Assert.StartsWith("ping: PASS 65537/65537", exited.Reason, StringComparison.Ordinal);
+        server.Stop("test over");
+        await server.Exited.WaitAsync(Timeout);
+    }
+
+    [Fact]
     public async Task The_shell_ping_command_prints_round_trip_times_and_the_net_command_counts()
     {
         var lan = Sys.ActorOf(NetworkSwitch.Props("shell"), NetworkSwitch.ActorPrefix + "shell");

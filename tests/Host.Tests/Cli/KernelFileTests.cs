@@ -102,7 +102,7 @@ public sealed class KernelFileTests : IDisposable
         (_, _, string? error) = KernelFile.Read(null, [_dir.FullName]);
 
         Assert.Equal(
-            "no kernel given and the sample guest guest/prebuilt/kernel.elf is not built (run 'make -C guest', or name a kernel: lguest-actors 64 vmlinux)",
+            "no kernel given and the sample guest guest/prebuilt/kernel.elf is not built (run 'make -C guest', or name a kernel: lguest-actors 64 kernel.elf)",
             error);
     }
 }

@@ -81,4 +81,52 @@ public sealed class BlockOptionHostTests : IDisposable
 
         Assert.Equal(["lguest-actors: option --block needs a file: --block=FILE or --block=FILE,ro (try 'lguest-actors --help')"], _host.ErrorLines);
     }
+
+    [Fact]
+    public async Task One_image_given_twice_read_write_is_one_line_and_exit_1()
+    {
+        string disk = Disk(8192);
+
+        Assert.Equal(1, await _host.RunAsync(Reporting(), "16", _host.KernelPath, $"--block={disk}", $"--block={disk}"));
+
+        Assert.Equal([$"lguest-actors: block device '{disk}' is in use (by another lguest-actors, or an earlier --block of this one); one writer at a time"], _host.ErrorLines);
+        Assert.False(_launcher.Started.Task.IsCompleted, "a VM was started");
+    }
+
+    [Fact]
+    public void A_read_write_image_is_locked_against_every_other_opener_and_read_only_ones_share()
+    {
+        string disk = Disk(4096);
+        using (FileBlockBackend.Open(disk, readOnly: false))
+        {
+            Assert.Contains("is in use", Assert.Throws<BlockBackendException>(() => FileBlockBackend.Open(disk, readOnly: false)).Message, StringComparison.Ordinal);
+            Assert.Contains("is in use read-write", Assert.Throws<BlockBackendException>(() => FileBlockBackend.Open(disk, readOnly: true)).Message, StringComparison.Ordinal);
+        }
+        using (FileBlockBackend.Open(disk, readOnly: true))
+        using (FileBlockBackend.Open(disk, readOnly: true))
+        {
+            Assert.Contains("is in use", Assert.Throws<BlockBackendException>(() => FileBlockBackend.Open(disk, readOnly: false)).Message, StringComparison.Ordinal);
+        }
+        using (FileBlockBackend.Open(disk, readOnly: false))
+        {
+            // closed readers leave no lock behind
+        }
+    }
+
+    [NotAsRootFact]
+    public async Task An_image_this_process_cannot_write_is_refused_without_ro_with_a_line_that_says_add_ro()
+    {
+        string disk = Disk(4096);
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        File.SetUnixFileMode(disk, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        Assert.Equal(1, await _host.RunAsync(Reporting(), "16", _host.KernelPath, $"--block={disk}"));
+
+        string line = Assert.Single(_host.ErrorLines);
+        Assert.StartsWith($"lguest-actors: block device '{disk}' cannot be opened for writing (", line, StringComparison.Ordinal);
+        Assert.EndsWith("); add ,ro to give it to the guest read-only", line, StringComparison.Ordinal);
+    }
 }

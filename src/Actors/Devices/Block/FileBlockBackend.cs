@@ -28,9 +28,13 @@ public sealed class FileBlockBackend : IBlockBackend
     public bool ReadOnly { get; }
 
     /// <summary>
-    /// Opens <paramref name="path"/> as a disk. Read-write unless <paramref name="readOnly"/>.
+    /// Opens <paramref name="path"/> as a disk: read-write and locked exclusively, or with
+    /// <paramref name="readOnly"/> locked shared (flock, advisory: what .NET's FileShare does on
+    /// Unix). So two hosts, or one host twice, cannot write one image at once, nor one read an image
+    /// another writes; read-only openers may share it. A file that cannot be opened for writing is
+    /// refused, not quietly given read-only: the user asked for a writable disk (",ro" says otherwise).
     /// </summary>
-    /// <exception cref="BlockBackendException">the file is missing, cannot be opened, or its size is not a whole number of sectors; the message is one line for a person.</exception>
+    /// <exception cref="BlockBackendException">the file is missing, in use, cannot be opened, or its size is not a whole number of sectors; the message is one line for a person.</exception>
     public static FileBlockBackend Open(string path, bool readOnly)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -45,12 +49,17 @@ public sealed class FileBlockBackend : IBlockBackend
         SafeFileHandle handle;
         try
         {
-            handle = File.OpenHandle(path, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, FileShare.Read);
+            handle = File.OpenHandle(path, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite, readOnly ? FileShare.Read : FileShare.None);
         }
-        catch (UnauthorizedAccessException) when (!readOnly)
+        catch (IOException e) when (IsSharingViolation(e))
         {
-            // A file we may read but not write is a read-only disk, as lguest's launcher made it.
-            return Open(path, readOnly: true);
+            throw new BlockBackendException(readOnly
+                ? $"block device '{path}' is in use read-write (by another lguest-actors, or an earlier --block of this one); a read-only disk needs it unshared by writers"
+                : $"block device '{path}' is in use (by another lguest-actors, or an earlier --block of this one); one writer at a time", e);
+        }
+        catch (Exception e) when (!readOnly && (e is UnauthorizedAccessException || (e is IOException io && IsReadOnlyFileSystem(io))))
+        {
+            throw new BlockBackendException($"block device '{path}' cannot be opened for writing ({FirstLine(e.Message)}); add ,ro to give it to the guest read-only", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
@@ -73,6 +82,15 @@ public sealed class FileBlockBackend : IBlockBackend
         }
         return new FileBlockBackend(path, handle, length, readOnly);
     }
+
+    /// <summary>The lock .NET takes failed: EWOULDBLOCK (11) on Linux, ERROR_SHARING_VIOLATION (32) on Windows, in the HResult.</summary>
+    private static bool IsSharingViolation(IOException e) => (e.HResult & 0xFFFF) is 11 or 32;
+
+    /// <summary>EROFS (30) as .NET reports it.</summary>
+    private static bool IsReadOnlyFileSystem(IOException e) =>
+        e.Message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase) || (e.HResult & 0xFFFF) == 30;
+
+    private static string FirstLine(string message) => message.Split('\n')[0].TrimEnd('.');
 
     public BlockIoResult Read(long offset, Span<byte> destination)
     {

@@ -62,6 +62,10 @@ public sealed class InMemoryConsoleBackend : IConsoleBackend
         lock (_lock)
         {
             _output.Write(bytes);
+            if (_waiters.Count == 0)
+            {
+                return; // decoding all the output on every write would make a long run quadratic
+            }
             string text = Encoding.UTF8.GetString(_output.GetBuffer(), 0, (int)_output.Length);
             _waiters.RemoveAll(w =>
             {
