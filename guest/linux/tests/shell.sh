@@ -23,6 +23,7 @@ cat copy.txt
 rm copy.txt
 rm copy.txt
 $bin/hello a exit=3
+$bin/hello x87 fork-x87
 nosuchcommand
 disk verify 1 2
 disk write 7 10 300 ../disk.img
@@ -33,7 +34,8 @@ sleep x
 exit 5
 INPUT
 
-sed -e "s|$work|WORK|g" -e "s|$bin|BIN|g" -e 's/pid [0-9]*, child of [0-9]*/pid P, child of Q/' out.txt > got.txt
+sed -e "s|$work|WORK|g" -e "s|$bin|BIN|g" -e 's/pid [0-9]*, child of [0-9]*/pid P, child of Q/' \
+    -e 's/forked child [0-9][0-9]*/forked child C/' out.txt > got.txt
 cat > want.txt <<'WANT'
 WORK # hello big  world x
 WORK # one
@@ -43,6 +45,10 @@ WORK # WORK/sub # WORK/sub
 WORK/sub # WORK/sub # saved
 WORK/sub # WORK/sub # rm: copy.txt: ENOENT (no such file or directory)
 WORK/sub # hello: I am pid P, child of Q, with 2 argument(s): a exit=3
+WORK/sub # hello: I am pid P, child of Q, with 2 argument(s): x87 fork-x87
+hello: after exec: the x87 says 355000/113 = 3142
+hello: forked child: the x87 says 355000/113 = 3142
+hello: forked child C exited with status 0
 WORK/sub # sh: nosuchcommand: command not found (try 'help')
 WORK/sub # usage: disk write|verify SEED START COUNT [DEVICE]   (the block test pattern; default /dev/vda)
 WORK/sub # disk: wrote 300 sectors from 10 seed 7 to ../disk.img

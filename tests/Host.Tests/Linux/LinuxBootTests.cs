@@ -41,6 +41,11 @@ public sealed partial class LinuxBootTests(ITestOutputHelper output) : IDisposab
             await host.TypeAsync("hello typed at the shell exit=3");
             at = await host.WaitForAsync("with 5 argument(s): typed at the shell exit=3", StepTimeout, at);
             at = await host.WaitForAsync("/ # ", StepTimeout, at);
+            // x87 code runs in the kernel's math emulator (the vCPU has no FPU): in a forked child
+            // of a process that has not used it yet, and in a process after exec.
+            await host.TypeAsync("hello fork-x87 x87");
+            at = await host.WaitForAsync("hello: after exec: the x87 says 355000/113 = 3142", StepTimeout, at);
+            at = await host.WaitForAsync("/ # ", StepTimeout, at);
             await host.TypeAsync("ls /dev");
             at = await host.WaitForAsync("/ # ", StepTimeout, at);
             await host.TypeAsync("poweroff");
@@ -70,6 +75,8 @@ public sealed partial class LinuxBootTests(ITestOutputHelper output) : IDisposab
             Assert.Contains("init: disk: verified 256 sectors from 2048 seed 7 on /dev/vda: all match", transcript, StringComparison.Ordinal);
             // and gave the console to the shell, which ran what was typed.
             Assert.Matches(@"hello: I am pid \d+, child of \d+, with 5 argument\(s\): typed at the shell exit=3", transcript);
+            Assert.Contains("hello: forked child: the x87 says 355000/113 = 3142", transcript, StringComparison.Ordinal);
+            Assert.Matches(@"hello: forked child \d+ exited with status 0", transcript);
             Assert.Matches(@"\r?\nvda#\r?\n", transcript);
             Assert.Matches(@"\r?\nhvc0%\r?\n", transcript);
             AssertDiskHolds(disk, seed: 7, start: 2048, count: 256);
