@@ -47,14 +47,19 @@ int main(int argc, char **argv, char **envp)
 {
     (void)envp;
     int status = 0;
-    printf("hello: I am pid %d, child of %d, with %d argument(s):", sys_getpid(), sys_getppid(), argc - 1);
+    /* The line is written with one write: its parent (init) prints while this runs, and a tty
+     * keeps one write whole but may interleave two writers' pieces. */
+    char line[512];
+    size_t len = (size_t)lg_snprintf(line, sizeof line, "hello: I am pid %d, child of %d, with %d argument(s):",
+                                     sys_getpid(), sys_getppid(), argc - 1);
     for (int i = 1; i < argc; i++) {
-        printf(" %s", argv[i]);
+        if (len < sizeof line)
+            len += (size_t)lg_snprintf(line + len, sizeof line - len, " %s", argv[i]);
         uint32_t n;
         if (strncmp(argv[i], "exit=", 5) == 0 && lx_parse_u32(argv[i] + 5, &n) && n < 256)
             status = (int)n;
     }
-    printf("\n");
+    printf("%s\n", line);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "x87") == 0)
             say_x87("after exec");
