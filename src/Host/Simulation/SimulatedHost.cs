@@ -1,18 +1,19 @@
 using System.Globalization;
 using Akka.Actor;
 using Akka.Configuration;
+using LguestActors.Actors.Devices;
 using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Devices.Net;
 using LguestActors.Actors.Faults;
 using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Network;
+using LguestActors.Actors.Simulation.Backends;
+using LguestActors.Actors.Simulation.World;
 using LguestActors.Host.Cli;
 using LguestActors.Host.Configuration;
 using LguestActors.Host.Experiments;
 using LguestActors.Host.Vmm;
-using LguestActors.Actors.Simulation.Backends;
-using LguestActors.Actors.Simulation.World;
 
 namespace LguestActors.Host.Simulation;
 

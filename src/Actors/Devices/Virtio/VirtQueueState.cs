@@ -43,6 +43,9 @@ public sealed class VirtQueueState
     /// <summary>The device's fault plan; consulted by the queue engine at take and publish.</summary>
     public DeviceFaults Faults { get; internal set; } = DeviceFaults.None;
 
+    /// <summary>Where the queue engine reports a request's take and completion (the device's hook points).</summary>
+    public IDeviceEvents Events { get; internal set; } = NoDeviceEvents.Instance;
+
     /// <summary>
     /// The chain's side effect (output written, frame sent, data placed in guest memory) is done
     /// and must not be done again: a device restarted before the used entry was published only

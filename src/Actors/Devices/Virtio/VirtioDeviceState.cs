@@ -40,6 +40,22 @@ public sealed class VirtioDeviceState
 
     private DeviceFaults _faults = DeviceFaults.None;
 
+    /// <summary>Where this device's lifecycle and queues report what happens (<see cref="NoDeviceEvents"/> by default).</summary>
+    public IDeviceEvents Events
+    {
+        get => _events;
+        set
+        {
+            _events = value ?? NoDeviceEvents.Instance;
+            foreach (var q in Queues)
+            {
+                q.Events = _events;
+            }
+        }
+    }
+
+    private IDeviceEvents _events = NoDeviceEvents.Instance;
+
     /// <summary>
     /// The guest's start (DESIGN §1): the ring features become those both offered and accepted.
     /// A repeated start is a no-op and a failed device waits for a reset; the caller builds its
