@@ -22,7 +22,7 @@ public sealed unsafe partial class Cpu
 
     /// <summary>Block lookups that missed the linear-EIP table (tests check the fast path is used).</summary>
     internal long SlowLookups;
-    private readonly Dictionary<BlockKey, Block> _blocks = [];
+    private Dictionary<BlockKey, Block> _blocks = []; // replaced only by BlockKeyHashing, before the first run
     private readonly Dictionary<uint, List<Block>> _blocksByPage = [];
     private int _seenCodeEpoch;
 

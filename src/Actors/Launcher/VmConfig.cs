@@ -25,6 +25,9 @@ public sealed record VmConfig(
     /// <summary>Restart budget and watchdog for this VM's devices (config: lguest.devices.supervision).</summary>
     public DeviceSupervision Supervision { get; init; } = DeviceSupervision.Default;
 
+    /// <summary>An initial RAM disk placed at the top of RAM for the kernel (lguest's <c>--initrd</c>); empty for none.</summary>
+    public ReadOnlyMemory<byte> Initrd { get; init; }
+
     /// <summary>When set, the launcher marks the end of each boot phase in it (the host's <c>--timings</c>).</summary>
     public BootTimeline? Timeline { get; init; }
 

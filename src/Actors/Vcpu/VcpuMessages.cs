@@ -16,6 +16,13 @@ public sealed record VcpuOptions(long SliceBudget, TimeProvider? Clock, Func<Cpu
 
     /// <summary>The real vCPU's engine (config: lguest.vcpu.engine).</summary>
     public Cpu.CpuEngine Engine { get; init; } = Cpu.CpuEngine.Compiled;
+
+    /// <summary>
+    /// The guest's time-stamp counter (RDTSC, lguest_data.tsc_khz). Null: nanoseconds of the
+    /// vCPU's clock's monotonic timestamp (<see cref="Cpu.ClockTsc"/>): the host's clock in real
+    /// time, the world's virtual time in a simulation; another source may be plugged in here.
+    /// </summary>
+    public Cpu.ITscSource? Tsc { get; init; }
 }
 
 /// <summary>Ask the vCPU how it stands (diagnostics and tests). Replies <see cref="VcpuStatus"/>.</summary>

@@ -155,7 +155,6 @@ internal static unsafe class Classifier
             case Mnemonic.Jcxz:
                 return Simple(Form.Jecxz, false);
             case Mnemonic.Nop:
-            case Mnemonic.Pause:
             case Mnemonic.Endbr32:
             case Mnemonic.Lfence:
             case Mnemonic.Mfence:
@@ -267,7 +266,6 @@ internal static unsafe class Classifier
             case Mnemonic.Jcxz:
                 return false;
             case Mnemonic.Nop:
-            case Mnemonic.Pause:
             case Mnemonic.Endbr32:
             case Mnemonic.Lfence:
             case Mnemonic.Mfence:

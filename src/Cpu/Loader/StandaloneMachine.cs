@@ -49,8 +49,8 @@ public sealed class StandaloneMachine : IGuestMachine
         _executed += exit.Executed;
         switch (exit.Reason)
         {
-            case ExitReason.BudgetSpent:
-                return;
+            case ExitReason.BudgetSpent or ExitReason.Pause:
+                return; // no devices here to give the CPU to
             case ExitReason.Fault:
                 Stop(StandaloneOutcome.Fault, Cpu.Fault?.ToString() ?? $"fault at EIP 0x{Cpu.Eip:x8}");
                 return;

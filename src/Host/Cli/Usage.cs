@@ -19,6 +19,10 @@ internal static class Usage
         Options:
           -h, --help     show this help and exit
               --version  show the version and exit
+              --initrd=FILE
+                         an initial RAM disk (an initramfs cpio, compressed or not)
+                         at the top of guest RAM, for the kernel to unpack (lguest's
+                         --initrd); see docs/LINUX.md
               --block=FILE[,ro]
                          a virtio block device (blk0, blk1... in order) on FILE,
                          whose size must be a multiple of 512 bytes; ,ro makes it
@@ -83,6 +87,8 @@ internal static class Usage
           {ProgramName} 64                                    boot the sample guest
           {ProgramName} 32 --block=disk.img -- run=blktest seed=7 start=0 count=64 mode=write
                                                     the sample guest writes a pattern to a disk
+          {ProgramName} 128 vmlinux --block=disk.img -- console=hvc0 root=/dev/vda
+          {ProgramName} 64 vmlinux --initrd=guest/prebuilt/initramfs.cpio -- console=hvc0
           {ProgramName} --net=switch:lan 32 --vm=b:32 --net=switch:lan \
               --cmdline="ip=10.0.0.2 run=serve" -- ip=10.0.0.1
                                                     two guests on one switch; type

@@ -30,7 +30,7 @@ internal static class SimulatedHost
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(30);
 
     public static (int Code, string? Line) Run(LaunchOptions options, HostEnvironment env, Config config, LguestSettings settings, byte[] kernel,
-        IReadOnlyList<byte[]> extraKernels, IReadOnlyList<IBlockBackend> disks, IReadOnlyList<string> args, SessionRecording? replay,
+        byte[] initrd, IReadOnlyList<byte[]> extraKernels, IReadOnlyList<IBlockBackend> disks, IReadOnlyList<string> args, SessionRecording? replay,
         TaskCompletionSource<(int Code, string Line)> stopRequested)
     {
         var simulation = options.Simulation!;
@@ -68,7 +68,7 @@ internal static class SimulatedHost
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         try
         {
-            return RunWorld(options, env, config, kernel, extraKernels, disks, args, simulation, script, terminal, driver);
+            return RunWorld(options, env, config, kernel, initrd, extraKernels, disks, args, simulation, script, terminal, driver);
         }
         finally
         {
@@ -76,7 +76,7 @@ internal static class SimulatedHost
         }
     }
 
-    private static (int Code, string? Line) RunWorld(LaunchOptions options, HostEnvironment env, Config config, byte[] kernel,
+    private static (int Code, string? Line) RunWorld(LaunchOptions options, HostEnvironment env, Config config, byte[] kernel, byte[] initrd,
         IReadOnlyList<byte[]> extraKernels, IReadOnlyList<IBlockBackend> disks, IReadOnlyList<string> args, SimulationOptions simulation,
         ConsoleScript script, IConsoleBackend terminal, SessionDriver driver)
     {
@@ -84,7 +84,7 @@ internal static class SimulatedHost
         var links = new List<HostTapLink>();
         try
         {
-            return RunVms(options, env, config, kernel, extraKernels, disks, args, simulation, script, terminal, driver, world, links);
+            return RunVms(options, env, config, kernel, initrd, extraKernels, disks, args, simulation, script, terminal, driver, world, links);
         }
         catch (NetBackendException e)
         {
@@ -100,7 +100,7 @@ internal static class SimulatedHost
         }
     }
 
-    private static (int Code, string? Line) RunVms(LaunchOptions options, HostEnvironment env, Config config, byte[] kernel,
+    private static (int Code, string? Line) RunVms(LaunchOptions options, HostEnvironment env, Config config, byte[] kernel, byte[] initrd,
         IReadOnlyList<byte[]> extraKernels, IReadOnlyList<IBlockBackend> disks, IReadOnlyList<string> args, SimulationOptions simulation,
         ConsoleScript script, IConsoleBackend terminal, SessionDriver driver, SimulationWorld world, List<HostTapLink> links)
     {
@@ -125,7 +125,7 @@ internal static class SimulatedHost
             link?.Start(mac);
             return port;
         }
-        var vms = VmConfigs(world, options, kernel, console, disks, extraKernels, env, TapPort)
+        var vms = VmConfigs(world, options, kernel, initrd, console, disks, extraKernels, env, TapPort)
             .Select(vm => vm with { Faults = new FaultInjector(plan, world.Clock), Supervision = supervision, Machine = vm.Machine with { Engine = options.Engine ?? Actors.Launcher.MachineSettings.FromConfig(config).Engine } })
             .ToList();
         if (driver.Replay is { } replay && CheckFrameDevices(replay, driver) is { } badFrame)
@@ -234,7 +234,7 @@ internal static class SimulatedHost
         new[] { options.Net }.Concat((options.ExtraVms ?? []).Select(v => v.Net)).OfType<NetAttachment>();
 
     /// <summary>The host's VMs inside the world: the first on the terminal's console, the others on prefixed stderr, switches as actors of the world.</summary>
-    private static List<VmConfig> VmConfigs(SimulationWorld world, LaunchOptions options, byte[] kernel, SimulatedConsole console,
+    private static List<VmConfig> VmConfigs(SimulationWorld world, LaunchOptions options, byte[] kernel, byte[] initrd, SimulatedConsole console,
         IReadOnlyList<IBlockBackend> disks, IReadOnlyList<byte[]> extraKernels, HostEnvironment env, Func<string, MacAddress, INetBackend> tapPort)
     {
         var switches = new Dictionary<string, IActorRef>();
@@ -259,7 +259,10 @@ internal static class SimulatedHost
         var vms = new List<VmConfig>
         {
             new(LguestHost.VmName, options.MemoryBytes, kernel, options.CommandLine,
-                [new ConsoleConfig(console), .. blockOptions, .. NetOf(LguestHost.VmName, options.Net, options.Mac)]),
+                [new ConsoleConfig(console), .. blockOptions, .. NetOf(LguestHost.VmName, options.Net, options.Mac)])
+            {
+                Initrd = initrd,
+            },
         };
         foreach (var (extra, image) in (options.ExtraVms ?? []).Zip(extraKernels))
         {

@@ -6,7 +6,7 @@ namespace LguestActors.Host.Tests.Hosting;
 // The built program, as a user runs it: `dotnet lguest-actors.dll ...`.
 public sealed class ExecutableTests
 {
-    private static string HostDll()
+    internal static string HostDll()
     {
         // The host's own output folder (same configuration as this test), so its runtimeconfig is there.
         string configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0/
@@ -64,10 +64,10 @@ public sealed class ExecutableTests
     [Fact]
     public async Task Unknown_option_is_one_line_on_stderr_and_exit_2()
     {
-        (int code, _, string stderr) = await RunAsync("64", "--initrd=initrd.img");
+        (int code, _, string stderr) = await RunAsync("64", "--tunnet=tap0");
 
         Assert.Equal(2, code);
-        Assert.Equal("lguest-actors: option --initrd is not supported yet (try 'lguest-actors --help')" + Environment.NewLine, stderr);
+        Assert.Equal("lguest-actors: option --tunnet is not supported yet (try 'lguest-actors --help')" + Environment.NewLine, stderr);
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class ExecutableTests
             .SkipWhile(l => l != "lguest-actors: start-up timings (--timings), ms from the process start:").Skip(2).ToList();
         Assert.Equal(
             ["runtime: process start to Main", "host: command line, kernel, config", "host: console", "host: generic host built", "actor system: started", "actor system: /user/vmm",
-             "boot: launcher started", "boot: memory", "boot: kernel", "boot: boot params", "boot: device page", "boot: page tables",
+             "boot: launcher started", "boot: memory", "boot: kernel", "boot: initrd", "boot: boot params", "boot: device page", "boot: page tables",
              "boot: vcpu and interrupts", "boot: devices", "boot: start", "guest: first console byte"],
             table.Select(l => l[2..36].TrimEnd()));
         double[] at = table.Select(l => double.Parse(l[45..54], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
