@@ -43,6 +43,7 @@ public sealed class ClusterConfigTests : IDisposable
                 new TrialDone("c1", result),
                 new TrialBroke("c1", 3, 2, "boom"),
                 new CampaignOver("c1"),
+                new CampaignCall("c1"),
             ];
             foreach (object message in messages)
             {
