@@ -26,6 +26,14 @@ internal sealed record ClusterSection(TimeSpan JoinTimeout, TimeSpan WorkerTimeo
         {
             throw new ConfigurationException($"{Section}.akka is missing: the cluster's actor provider and serializer are set there");
         }
+        // A strategy Akka does not know is only a log line (and Akka's log is off on a cluster
+        // node): the coordinator would then have no downing at all. Refused here, by name.
+        const string strategyKey = Section + ".coordinator.akka.cluster.split-brain-resolver.active-strategy";
+        string[] strategies = ["keep-majority", "keep-oldest", "static-quorum", "down-all", "lease-majority"];
+        if (config.HasPath(strategyKey) && !strategies.Contains(config.GetString(strategyKey), StringComparer.Ordinal))
+        {
+            throw new ConfigurationException($"{strategyKey} must be {string.Join(", ", strategies[..^1])} or {strategies[^1]}, not '{config.GetString(strategyKey)}'");
+        }
         var read = new ConfigReader(config.GetConfig(Section), Section);
         return new ClusterSection(
             read.Duration("join-timeout", null, TimeSpan.FromMilliseconds(100)),
