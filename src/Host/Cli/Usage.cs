@@ -16,6 +16,10 @@ internal static class Usage
         (guest/prebuilt/kernel.elf). Everything after -- is the kernel command line,
         joined by spaces (at most 2047 bytes).
 
+        Commands (each with its own --help):
+          {ProgramName} experiment FILE [--cluster ADDR]  run a campaign of seeded trials
+          {ProgramName} node --seed-nodes ADDR            a worker for experiment --cluster
+
         Options:
           -h, --help     show this help and exit
               --version  show the version and exit

@@ -1,12 +1,15 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Cluster.Tools.PublishSubscribe;
 using LguestActors.Host.Experiments;
 
 namespace LguestActors.Host.Cluster;
 
 /// <summary>
 /// The coordinator of a cluster campaign (/user/campaign on the node that runs
-/// <c>experiment FILE --cluster</c>): offers the campaign to every worker that is up, hands trials
+/// <c>experiment FILE --cluster</c>): calls the workers through the distributed pub-sub mediator
+/// (topic <see cref="CampaignCall.Topic"/>, once a second until the campaign ends), sends the
+/// campaign to each worker the first time it answers, hands trials
 /// to the workers that pull them, collects each trial's result once, and puts a lost worker's
 /// in-flight trials back in the queue — at once on "unreachable", without waiting for the cluster
 /// to down it, because a result that still comes from it later is simply a repeat.
@@ -24,6 +27,9 @@ internal sealed class CampaignCoordinator : ReceiveActor, IWithTimers
     private readonly Action<string> _log;
     private readonly TaskCompletionSource<CampaignOutcome> _outcome;
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    private readonly IActorRef _mediator = DistributedPubSub.Get(Context.System).Mediator;
+    private readonly HashSet<IActorRef> _offered = [];
+    private readonly Publish _call;
     private DateTime _noWorkerSince = DateTime.UtcNow;
 
     public CampaignCoordinator(CampaignOffer offer, IEnumerable<TrialPlan> plan, TimeSpan workerTimeout,
@@ -35,10 +41,8 @@ internal sealed class CampaignCoordinator : ReceiveActor, IWithTimers
         _progress = progress;
         _log = log;
         _outcome = outcome;
+        _call = new Publish(CampaignCall.Topic, new CampaignCall(offer.CampaignId));
 
-        Receive<ClusterEvent.MemberUp>(e => OfferTo(e.Member));
-        Receive<ClusterEvent.MemberWeaklyUp>(e => OfferTo(e.Member));
-        Receive<ClusterEvent.ReachableMember>(e => OfferTo(e.Member));
         Receive<ClusterEvent.UnreachableMember>(e => LoseAt(e.Member.Address, "is unreachable", forget: false));
         Receive<ClusterEvent.MemberRemoved>(e =>
         {
@@ -53,6 +57,12 @@ internal sealed class CampaignCoordinator : ReceiveActor, IWithTimers
         Receive<ClusterEvent.IReachabilityEvent>(_ => { });
         Receive<PullTrials>(p => p.CampaignId == _offer.CampaignId, p =>
         {
+            if (_offered.Add(Sender))
+            {
+                // The first answer to a call: the campaign itself goes first, so it is there
+                // before any RunTrial (one sender, one receiver: Akka keeps the order).
+                Sender.Tell(_offer);
+            }
             if (!_ledger.Workers.Contains(Sender))
             {
                 Context.Watch(Sender);
@@ -79,7 +89,11 @@ internal sealed class CampaignCoordinator : ReceiveActor, IWithTimers
         Receive<TrialBroke>(b => b.CampaignId == _offer.CampaignId,
             b => Finish(CampaignOutcome.Failed($"trial {b.Index} (schedule {b.ScheduleSeed}) broke on {Sender.Path.Address}: {b.Error}")));
         Receive<Terminated>(t => LoseAt(t.ActorRef.Path.Address, "stopped", forget: true));
-        Receive<Tick>(_ => CheckWorkers());
+        Receive<Tick>(_ =>
+        {
+            _mediator.Tell(_call);
+            CheckWorkers();
+        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -88,6 +102,7 @@ internal sealed class CampaignCoordinator : ReceiveActor, IWithTimers
     {
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        _mediator.Tell(_call);
         Timers.StartPeriodicTimer("workers", Tick.Instance, TimeSpan.FromSeconds(1));
     }
 
@@ -95,18 +110,6 @@ internal sealed class CampaignCoordinator : ReceiveActor, IWithTimers
     {
         _cluster.Unsubscribe(Self);
         _outcome.TrySetResult(CampaignOutcome.Failed("the coordinator stopped before the campaign ended"));
-    }
-
-    private void OfferTo(Member member)
-    {
-        if (_outcome.Task.IsCompleted)
-        {
-            return;
-        }
-        if (member.HasRole(ClusterNode.WorkerRole) && member.Status is MemberStatus.Up or MemberStatus.WeaklyUp)
-        {
-            Context.ActorSelection(new RootActorPath(member.Address) / "user" / TrialWorker.Name).Tell(_offer);
-        }
     }
 
     private void LoseAt(Address address, string what, bool forget)

@@ -13,10 +13,25 @@ internal interface ICampaignMessage
 }
 
 /// <summary>
+/// Coordinator → every worker, published on the <see cref="CampaignCall.Topic"/> topic of Akka's
+/// distributed pub-sub mediator (once a second while the campaign runs, so a worker that joins
+/// late, or whose subscription reaches the coordinator's mediator a gossip round later, still hears
+/// it): "a campaign is open at the sender". Small on purpose: the offer, with the kernel's bytes,
+/// goes only to a worker that answers. A worker that does not know the campaign answers with a
+/// <see cref="PullTrials"/> of zero assignments seen; one that does answers with its absolute count,
+/// which also makes good a pull lost in a network pause.
+/// </summary>
+internal sealed record CampaignCall(string CampaignId) : ICampaignMessage
+{
+    /// <summary>The pub-sub topic every worker's trial runner subscribes to.</summary>
+    public const string Topic = "campaign-workers";
+}
+
+/// <summary>
 /// Coordinator → worker: a campaign to pull trials of. It carries everything a trial depends on —
 /// the experiment file's text, the kernel's bytes and the machine settings of the coordinator's
 /// config — so a trial run on any worker is the trial a local run would run (the same digest).
-/// Sent again when a worker becomes reachable after a pause: the worker answers with its slots.
+/// Sent directly to a worker the first time it answers a <see cref="CampaignCall"/>.
 /// </summary>
 internal sealed record CampaignOffer(string CampaignId, string SpecText, byte[] Kernel, long SliceInstructions, string? VcpuDispatcher, ushort RingSize)
     : ICampaignMessage;

@@ -17,7 +17,7 @@ internal sealed class CampaignSerializer : SerializerWithStringManifest
     /// <summary>Akka reserves 0-100 for itself; this id is the project's own.</summary>
     public const int Id = 4711;
 
-    private const string Offer = "offer", Pull = "pull", Run = "run", Done = "done", Broke = "broke", Over = "over";
+    private const string Offer = "offer", Pull = "pull", Run = "run", Done = "done", Broke = "broke", Over = "over", Call = "call";
 
     public CampaignSerializer(ExtendedActorSystem system)
         : base(system)
@@ -34,6 +34,7 @@ internal sealed class CampaignSerializer : SerializerWithStringManifest
         TrialDone => Done,
         TrialBroke => Broke,
         CampaignOver => Over,
+        CampaignCall => Call,
         _ => throw new ArgumentException($"{nameof(CampaignSerializer)} cannot serialize {o?.GetType().Name ?? "null"}", nameof(o)),
     };
 
@@ -71,7 +72,7 @@ internal sealed class CampaignSerializer : SerializerWithStringManifest
                     w.Write(b.ScheduleSeed);
                     w.Write(b.Error);
                     break;
-                case CampaignOver:
+                case CampaignOver or CampaignCall:
                     break;
                 default:
                     throw new ArgumentException($"{nameof(CampaignSerializer)} cannot serialize {obj.GetType().Name}", nameof(obj));
@@ -92,6 +93,7 @@ internal sealed class CampaignSerializer : SerializerWithStringManifest
             Done => new TrialDone(id, ReadResult(r)),
             Broke => new TrialBroke(id, r.ReadInt32(), r.ReadUInt64(), r.ReadString()),
             Over => new CampaignOver(id),
+            Call => new CampaignCall(id),
             _ => throw new SerializationException($"{nameof(CampaignSerializer)}: unknown manifest '{manifest}'"),
         };
     }

@@ -13,7 +13,8 @@ namespace LguestActors.Host.Cluster;
 /// <param name="JoinTimeout">How long a node waits to be Up in the cluster before it gives up with one line.</param>
 /// <param name="WorkerTimeout">How long a coordinator waits with no worker in the cluster before it gives up with one line.</param>
 /// <param name="Akka">The akka settings a cluster node adds (provider, serializer): lguest.cluster.akka, re-rooted at akka.</param>
-internal sealed record ClusterSection(TimeSpan JoinTimeout, TimeSpan WorkerTimeout, Config Akka)
+/// <param name="CoordinatorAkka">What a coordinator adds over those (its split-brain resolver): lguest.cluster.coordinator.akka, re-rooted at akka.</param>
+internal sealed record ClusterSection(TimeSpan JoinTimeout, TimeSpan WorkerTimeout, Config Akka, Config CoordinatorAkka)
 {
     public const string Section = "lguest.cluster";
 
@@ -25,11 +26,20 @@ internal sealed record ClusterSection(TimeSpan JoinTimeout, TimeSpan WorkerTimeo
         {
             throw new ConfigurationException($"{Section}.akka is missing: the cluster's actor provider and serializer are set there");
         }
+        // A strategy Akka does not know is only a log line (and Akka's log is off on a cluster
+        // node): the coordinator would then have no downing at all. Refused here, by name.
+        const string strategyKey = Section + ".coordinator.akka.cluster.split-brain-resolver.active-strategy";
+        string[] strategies = ["keep-majority", "keep-oldest", "static-quorum", "down-all", "lease-majority"];
+        if (config.HasPath(strategyKey) && !strategies.Contains(config.GetString(strategyKey), StringComparer.Ordinal))
+        {
+            throw new ConfigurationException($"{strategyKey} must be {string.Join(", ", strategies[..^1])} or {strategies[^1]}, not '{config.GetString(strategyKey)}'");
+        }
         var read = new ConfigReader(config.GetConfig(Section), Section);
         return new ClusterSection(
             read.Duration("join-timeout", null, TimeSpan.FromMilliseconds(100)),
             read.Duration("worker-timeout", null, TimeSpan.FromMilliseconds(100)),
-            config.GetConfig(Section + ".akka").Root.AtKey("akka"));
+            config.GetConfig(Section + ".akka").Root.AtKey("akka"),
+            config.HasPath(Section + ".coordinator.akka") ? config.GetConfig(Section + ".coordinator.akka").Root.AtKey("akka") : Config.Empty);
     }
 }
 
@@ -91,7 +101,8 @@ internal static class ClusterNode
         ActorSystem system;
         try
         {
-            system = ActorSystem.Create(SystemName, node.WithFallback(settings.Akka).WithFallback(fileConfig));
+            var roleAkka = role == CoordinatorRole ? settings.CoordinatorAkka : Config.Empty;
+            system = ActorSystem.Create(SystemName, node.WithFallback(roleAkka).WithFallback(settings.Akka).WithFallback(fileConfig));
         }
 #pragma warning disable CA1031 // a port in use or a host that cannot be bound: Akka throws several types; all are one line
         catch (Exception e)

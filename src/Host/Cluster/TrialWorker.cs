@@ -1,5 +1,6 @@
 using System.Globalization;
 using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Configuration;
 using LguestActors.Actors.Launcher;
 using LguestActors.Host.Experiments;
@@ -8,7 +9,8 @@ using LguestActors.Host.Logging;
 namespace LguestActors.Host.Cluster;
 
 /// <summary>
-/// A worker node's trial runner (/user/trials): takes a coordinator's <see cref="CampaignOffer"/>,
+/// A worker node's trial runner (/user/trials): subscribes to the <see cref="CampaignCall.Topic"/>
+/// topic of the distributed pub-sub mediator, answers a coordinator's call, takes its <see cref="CampaignOffer"/>,
 /// pulls as many trials as it has slots (<c>node --parallel N</c>), runs each on a thread of its own
 /// (a simulated trial is driven by the thread that runs it, docs/DETERMINISM.md §1) and sends the
 /// result back. Pulling, not pushing, is the back-pressure: a worker is never given more trials
@@ -34,6 +36,14 @@ internal sealed class TrialWorker : ReceiveActor
         _trialConfig = trialConfig;
         _log = log;
 
+        Receive<CampaignCall>(c =>
+        {
+            // Unknown: "here I am" (the coordinator then sends the campaign). Known: the absolute
+            // count again, which makes good a pull lost in a network pause.
+            long seen = _campaigns.TryGetValue(c.CampaignId, out var known) ? known.AssignmentsSeen : 0;
+            Sender.Tell(new PullTrials(c.CampaignId, Free, seen));
+        });
+        Receive<SubscribeAck>(_ => { });
         Receive<CampaignOffer>(Offered);
         Receive<RunTrial>(r =>
         {
@@ -86,6 +96,9 @@ internal sealed class TrialWorker : ReceiveActor
 
     private int Free => _slots - _running - _queued.Count;
 
+    protected override void PreStart() =>
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(CampaignCall.Topic, Self));
+
     private void Offered(CampaignOffer offer)
     {
         if (!_campaigns.TryGetValue(offer.CampaignId, out var campaign))
@@ -108,8 +121,7 @@ internal sealed class TrialWorker : ReceiveActor
             Context.Watch(Sender);
             _log.WriteLine($"campaign {spec.Name} ({offer.CampaignId}) from {Sender.Path.Address}: {spec.Workload}, up to {_slots} trial(s) at once");
         }
-        // Also the answer to a repeated offer (the coordinator saw this node come back): the
-        // absolute count of free slots, so a pull lost in the pause is made good.
+        // The absolute count of free slots (the call's answer may have said fewer or more).
         campaign.Coordinator.Tell(new PullTrials(campaign.Id, Free, campaign.AssignmentsSeen));
     }
 

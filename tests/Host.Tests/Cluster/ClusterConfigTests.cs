@@ -43,6 +43,7 @@ public sealed class ClusterConfigTests : IDisposable
                 new TrialDone("c1", result),
                 new TrialBroke("c1", 3, 2, "boom"),
                 new CampaignOver("c1"),
+                new CampaignCall("c1"),
             ];
             foreach (object message in messages)
             {
@@ -192,6 +193,8 @@ public sealed class ClusterConfigTests : IDisposable
     [Theory]
     [InlineData("experiment", "join-timeout = 20s", "join-timeout = soon", "lguest-actors experiment: config/akka.hocon: lguest.cluster.join-timeout must be a duration like 100ms, 2s or 1m, not 'soon'")]
     [InlineData("node", "worker-timeout = 60s", "worker-timeout = 10ms", "lguest-actors: config/akka.hocon: lguest.cluster.worker-timeout must be a duration of at least 100ms, not '10ms'")]
+    [InlineData("experiment", "active-strategy = keep-majority", "active-strategy = keep-most",
+        "lguest-actors experiment: config/akka.hocon: lguest.cluster.coordinator.akka.cluster.split-brain-resolver.active-strategy must be keep-majority, keep-oldest, static-quorum, down-all or lease-majority, not 'keep-most'")]
     public async Task A_bad_cluster_setting_is_one_line_naming_the_key_before_anything_starts(string command, string from, string to, string message)
     {
         using var host = HostWith(from, to);
