@@ -48,10 +48,10 @@ public sealed partial class GuestSupervisor
     {
         var pending = new PendingIrqs();
         var machine = _config.Machine;
-        var props = VcpuActor.Props(pending, _options.Vcpu with { SliceBudget = machine.SliceInstructions });
+        var props = VcpuActor.Props(pending, _options.Vcpu with { SliceBudget = machine.SliceInstructions, Metrics = _metrics });
         _vcpu = Context.ActorOf(machine.VcpuDispatcher is { } dispatcher ? props.WithDispatcher(dispatcher) : props, "vcpu");
         Context.Watch(_vcpu); // without its vCPU the VM is over
-        _interrupts = Context.ActorOf(InterruptController.Props(pending, _vcpu), "irq");
+        _interrupts = Context.ActorOf(InterruptController.Props(pending, _vcpu, _metrics), "irq");
     }
 
     private void CreateDevices()
@@ -73,8 +73,9 @@ public sealed partial class GuestSupervisor
             bool links = FaultLink.Needed(faults, name);
             var interrupts = links ? Context.ActorOf(FaultLink.ForIrqs(_interrupts, name, faults), $"{name}-irq-link") : _interrupts;
             var props = DeviceCatalog.PropsOf(devices[i], _memory, _transports[i], interrupts, faults.ForDevice(name), faults.ForBackend(name), out _states[i]);
+            _states[i].Metrics = _metrics.Device(name); // before the actor runs: it finds its instruments in its state
             _devices[i] = Context.ActorOf(props, name);
-            _kickTargets[i] = links ? Context.ActorOf(FaultLink.ForKicks(_devices[i], name, faults), $"{name}-kick-link") : _devices[i];
+            _kickTargets[i] = links ? Context.ActorOf(FaultLink.ForKicks(_devices[i], name, faults), name + FaultLink.KickSuffix) : _devices[i];
             _budgets[i] = new RestartBudget(_config.Supervision.MaxRestarts, _config.Supervision.Within);
             var queues = DeviceCatalog.WatchedQueuesOf(devices[i]).Select(q => (q, _devicePage.Devices[i].QueueSetups[q])).ToList();
             watched.Add(new WatchedDevice(name, _devices[i], _states[i], queues));

@@ -10,6 +10,7 @@ public sealed partial class VcpuActor
     private void ServeHypercall(IGuestCpu cpu)
     {
         var call = cpu.PendingHypercall;
+        _metrics?.Hypercall(call.Call);
         if (cpu.TryServeLocalHypercall(in call, out uint result))
         {
             cpu.CompleteHypercall(result);
@@ -54,6 +55,10 @@ public sealed partial class VcpuActor
         if (_kicks.TryGetValue(address, out var route))
         {
             route.Device.Tell(route.Kick, Self);
+            if (route.Tags is not null)
+            {
+                Telemetry.LguestTelemetry.Kicks.Add(1, route.Tags);
+            }
             route.Watchdog?.Kicked(); // work for the device: the watchdog looks until it is done
         }
         else

@@ -12,6 +12,9 @@ public sealed record VcpuOptions(long SliceBudget, TimeProvider? Clock, Func<Cpu
 {
     public const long DefaultSliceBudget = 30_000;
 
+    /// <summary>The VM's instruments (slices, instructions, hypercalls, kicks, IRQs delivered), or null for none.</summary>
+    public Telemetry.VmMetrics? Metrics { get; init; }
+
     public static VcpuOptions Default { get; } = new(DefaultSliceBudget, null, memory => new InterpreterCpu(memory));
 }
 

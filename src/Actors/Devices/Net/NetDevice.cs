@@ -78,6 +78,7 @@ public sealed partial class NetDevice : ReceiveActor
             return;
         }
         _state.BackendStarted = true;
+        _state.Inbox.Metrics = _state.Virtio.Metrics;
         _backend.Start(Self, _mac, _state.Inbox);
     }
 

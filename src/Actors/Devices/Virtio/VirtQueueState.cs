@@ -16,6 +16,9 @@ public sealed class VirtQueueState
     private long _progress;
     private int _inFlightCount;
 
+    /// <summary>Where the queue's requests, bytes and latencies are recorded (null: nowhere). Kept across restarts with the rest.</summary>
+    public Telemetry.QueueMetrics? Metrics { get; set; }
+
     /// <summary>The next available-ring index to take (the guest's avail.idx when caught up).</summary>
     public ushort LastAvailIdx { get; internal set; }
 

@@ -40,6 +40,22 @@ public sealed class VirtioDeviceState
 
     private DeviceFaults _faults = DeviceFaults.None;
 
+    /// <summary>Where this device's measurements go (null: nowhere); each queue gets its own.</summary>
+    public Telemetry.DeviceMetrics? Metrics
+    {
+        get => _metrics;
+        set
+        {
+            _metrics = value;
+            for (int i = 0; i < Queues.Count; i++)
+            {
+                Queues[i].Metrics = value?.Queue(i);
+            }
+        }
+    }
+
+    private Telemetry.DeviceMetrics? _metrics;
+
     /// <summary>
     /// The guest's start (DESIGN §1): the ring features become those both offered and accepted.
     /// A repeated start is a no-op and a failed device waits for a reset; the caller builds its

@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+
+namespace LguestActors.Actors.Telemetry;
+
+/// <summary>
+/// One device's side of <see cref="LguestTelemetry"/> (tags vm and device): its queues, its
+/// restarts, and what its kind counts (frames, block operations).
+/// </summary>
+public sealed class DeviceMetrics
+{
+    private readonly KeyValuePair<string, object?>[] _device;
+    private readonly ConcurrentDictionary<int, QueueMetrics> _queues = new();
+    private readonly ConcurrentDictionary<(string Key, string Value), KeyValuePair<string, object?>[]> _oneMore = new();
+    private readonly ConcurrentDictionary<(string Op, string Status), KeyValuePair<string, object?>[]> _operations = new();
+
+    internal DeviceMetrics(VmMetrics vm, string name)
+    {
+        VmMetrics = vm;
+        Name = name;
+        _device = [new("vm", vm.Vm), new("device", name)];
+    }
+
+    public VmMetrics VmMetrics { get; }
+
+    public string Name { get; }
+
+    public QueueMetrics Queue(int index) => _queues.GetOrAdd(index, i => new QueueMetrics(this, i));
+
+    /// <summary>The supervisor restarted the device's actor.</summary>
+    public void Restarted() => LguestTelemetry.DeviceRestarts.Add(1, _device);
+
+    public void FrameSent() => LguestTelemetry.FramesSent.Add(1, _device);
+
+    public void FrameReceived() => LguestTelemetry.FramesReceived.Add(1, _device);
+
+    /// <param name="reason">no_buffer, oversize, backlog or bad_length.</param>
+    public void FrameDropped(string reason) => LguestTelemetry.FramesDropped.Add(1, OneMore("reason", reason));
+
+    /// <summary>A block request completed.</summary>
+    /// <param name="op">read, write, flush, get_id or other.</param>
+    /// <param name="status">ok, ioerr or unsupp.</param>
+    /// <param name="dataBytes">The data bytes a successful read or write moved; 0 otherwise.</param>
+    public void BlockOperation(string op, string status, long dataBytes)
+    {
+        LguestTelemetry.BlockOperations.Add(1, _operations.GetOrAdd((op, status), k => [_device[0], _device[1], new("op", k.Op), new("status", k.Status)]));
+        if (dataBytes > 0)
+        {
+            LguestTelemetry.BlockBytes.Add(dataBytes, OneMore("op", op));
+        }
+    }
+
+    /// <summary>vm, device and one more tag, built once per value.</summary>
+    private KeyValuePair<string, object?>[] OneMore(string key, string value) =>
+        _oneMore.GetOrAdd((key, value), k => [_device[0], _device[1], new(k.Key, k.Value)]);
+}
