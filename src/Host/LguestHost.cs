@@ -169,8 +169,14 @@ internal static partial class LguestHost
             return ExitCodes.Failure;
         }
         timeline?.Mark("host: command line, kernel, config");
+        (Observe.Observing? observing, string? observeError) = Observe.Observing.Start(options.Observe ?? ObserveOptions.None);
         try
         {
+            if (observeError is not null)
+            {
+                Fail(env, observeError);
+                return ExitCodes.Failure;
+            }
             if (options.Simulation is not null)
             {
                 var (code, line) = Simulation.SimulatedHost.Run(options, env, config!, settings!, kernel, extraKernels, disks, RecordedArgs(args), replay, stopRequested);
@@ -178,11 +184,13 @@ internal static partial class LguestHost
                 {
                     Fail(env, line);
                 }
+                observing!.WriteSummary(env.Error);
                 return code;
             }
             var blockOptions = new BlockDeviceOptions(IoDispatcher: settings!.DeviceIoDispatcher);
             int exitCode = await BootWithDisksAsync(options, env, kernel, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList(),
                 stopRequested, timeline).ConfigureAwait(false);
+            observing!.WriteSummary(env.Error);
             if (timeline is not null)
             {
                 env.Error.Write($"{Usage.ProgramName}: start-up timings (--timings), ms from the process start:{Environment.NewLine}{timeline.Format()}");
@@ -192,6 +200,7 @@ internal static partial class LguestHost
         }
         finally
         {
+            observing?.Dispose();
             foreach (var disk in disks)
             {
                 disk.Dispose();

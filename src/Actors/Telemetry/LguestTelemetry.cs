@@ -28,7 +28,7 @@ public static class LguestTelemetry
     public static readonly Counter<long> Kicks = Meter.CreateCounter<long>("lguest.vcpu.kicks", "{kick}", "NOTIFYs of a virtqueue sent straight to its device");
 
     // Interrupts.
-    public static readonly Counter<long> IrqsRaised = Meter.CreateCounter<long>("lguest.irq.raised", "{irq}", "RaiseIrq received by the interrupt controller (tag irq)");
+    public static readonly Counter<long> IrqsRaised = Meter.CreateCounter<long>("lguest.irq.raised", "{irq}", "IRQs raised: RaiseIrq at the interrupt controller, and the clock event (IRQ 0) at the vCPU (tag irq)");
     public static readonly Counter<long> IrqsDelivered = Meter.CreateCounter<long>("lguest.irq.delivered", "{irq}", "IRQs delivered into the guest (tag irq)");
 
     // Every virtio device, per queue (the shared queue engine).

@@ -41,10 +41,11 @@ internal abstract record HostCommand
 /// <param name="Simulation">Run on the simulation engine (<c>--simulate</c>, <c>--record</c>), or null for real time.</param>
 /// <param name="FirstName">The first VM's name: <c>guest</c>, or <c>guest-1</c> when <c>--fleet</c> copies it.</param>
 /// <param name="Timings">--timings: report where the start-up time went, on stderr at exit.</param>
+/// <param name="Observe">--summary and --metrics-port (<see cref="ObserveFlags"/>).</param>
 internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, string CommandLine,
     NetAttachment? Net = null, Actors.Devices.Net.MacAddress? Mac = null, IReadOnlyList<ExtraVmOptions>? ExtraVms = null,
     IReadOnlyList<BlockOption>? BlockDevices = null, SimulationOptions? Simulation = null, string FirstName = LaunchOptions.FirstVmName,
-    bool Timings = false)
+    bool Timings = false, ObserveOptions? Observe = null)
 {
     public const int MinMemoryMegabytes = 1;
 
@@ -78,6 +79,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         string? firstCmdline = null;
         List<ExtraVmOptions>? extra = null;
         var simulation = new SimulationFlags();
+        var observe = new ObserveFlags();
 
         for (int i = 0; i < args.Count; i++)
         {
@@ -109,6 +111,9 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                     case var vmGroup when vmGroup.StartsWith("--vm=", StringComparison.Ordinal) || vmGroup.StartsWith("--net=", StringComparison.Ordinal)
                         || vmGroup.StartsWith("--mac=", StringComparison.Ordinal) || vmGroup.StartsWith("--cmdline=", StringComparison.Ordinal):
                         error ??= ParseVmGroupOption(arg, ref net, ref mac, ref firstCmdline, ref extra);
+                        break;
+                    case var _ when ObserveFlags.Owns(arg):
+                        error ??= observe.Take(arg, args, ref i);
                         break;
                     case var _ when SimulationFlags.Owns(arg):
                         error ??= simulation.Take(arg, args, ref i);
@@ -201,7 +206,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         {
             return new HostCommand.UsageError($"--vm={twice.Key}: two VMs with the same name");
         }
-        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options(), firstName, timings));
+        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options(), firstName, timings, observe.Options()));
     }
 
     /// <summary>The name of the VM the positional arguments describe (/user/vmm/vm-guest).</summary>
