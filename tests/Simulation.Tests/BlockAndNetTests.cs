@@ -1,4 +1,5 @@
 using LguestActors.Actors.Devices.Block;
+using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Devices.Net;
 using LguestActors.Actors.Faults;
 using LguestActors.Actors.Launcher;

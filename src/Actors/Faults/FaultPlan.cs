@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using LguestActors.Actors.Devices;
 
 namespace LguestActors.Actors.Faults;
 
@@ -68,7 +69,7 @@ public sealed record FaultPlan
         return new FaultPlan
         {
             Seed = read.Int("seed", 0, int.MinValue, int.MaxValue),
-            Devices = read.TextList("devices").ToArray(),
+            Devices = DeviceNames(read),
             CrashProbability = read.Probability("crash.probability"),
             CrashEveryNRequests = read.Int("crash.every-n-requests", 0, 0, int.MaxValue),
             CrashPoints = read.Has("crash.points") ? ParsePoints(read.TextList("crash.points"), read.PathOf("crash.points")) : FaultPoint.All,
@@ -82,6 +83,20 @@ public sealed record FaultPlan
             SlowIoDelay = read.Duration("backend.slow-delay", TimeSpan.FromMilliseconds(20), TimeSpan.Zero),
             CorruptDescriptor = read.Probability("corrupt-descriptor"),
         };
+    }
+
+    /// <summary>Child names of devices a kind gives; a name no device can have would silently fault nothing.</summary>
+    private static string[] DeviceNames(Configuration.ConfigReader read)
+    {
+        var names = read.TextList("devices").ToArray();
+        foreach (string name in names)
+        {
+            if (!DeviceKinds.IsDeviceName(name))
+            {
+                throw read.Bad("devices", $"device child names such as {DeviceKinds.Examples}", name);
+            }
+        }
+        return names;
     }
 
     /// <summary>kebab-case names as written in HOCON: after-take, before-side-effect, ...</summary>

@@ -1,7 +1,5 @@
 using Akka.Actor;
-using LguestActors.Actors.Devices.Block;
-using LguestActors.Actors.Devices.Console;
-using LguestActors.Actors.Devices.Net;
+using LguestActors.Actors.Devices;
 using LguestActors.Actors.Devices.Virtio;
 using LguestActors.Actors.Faults;
 using LguestActors.Cpu.Memory;
@@ -9,74 +7,35 @@ using LguestActors.Cpu.Memory;
 namespace LguestActors.Actors.Launcher;
 
 /// <summary>
-/// Turns a <see cref="DeviceConfig"/> into what the launcher needs: the device-page entry, the
-/// child's name, and the actor's Props (with state that survives the actor's restarts).
+/// Turns a VM's <see cref="DeviceConfig"/>s into what the launcher needs: the device-page entry,
+/// the child's name, the watched queues and the actor's Props with the state that survives its
+/// restarts. It knows no device kind: each declares itself in its folder (<see cref="DeviceConfig.Kind"/>).
 /// </summary>
 internal static class DeviceCatalog
 {
     /// <summary>The device-page entry of <paramref name="config"/>, every queue <paramref name="ringSize"/> entries.</summary>
-    public static DeviceSpec SpecOf(DeviceConfig config, ushort ringSize) => config switch
-    {
-        ConsoleConfig => new DeviceSpec(ConsoleDevice.VirtioId, ConsoleDevice.QueueCount, ConsoleDevice.OfferedFeatures(), ReadOnlyMemory<byte>.Empty, ringSize),
-        NetDeviceConfig net => new DeviceSpec(NetDevice.VirtioId, NetDevice.QueueCount, NetConfig.OfferedFeatures(), NetConfig.ConfigSpace(net.Mac), ringSize),
-        BlockDeviceConfig block => new DeviceSpec(BlockDevice.VirtioId, BlockDevice.QueueCount, BlockDevice.OfferedFeatures(block.Backend.ReadOnly),
-            BlockConfig.ConfigSpace(block.Backend.Length, ringSize), ringSize),
-        _ => throw new ArgumentException($"unsupported device configuration {config.GetType().Name}", nameof(config)),
-    };
+    public static DeviceSpec SpecOf(DeviceConfig config, ushort ringSize) =>
+        new(config.Kind.VirtioId, config.Kind.QueueCount, config.OfferedFeatures(), config.ConfigSpace(ringSize), ringSize);
 
-    /// <summary>console, then console1...; later blk0, net0 for block and net devices.</summary>
+    /// <summary>The child name: the kind's stem numbered among the devices of the same kind before it (console, console1; net0; blk0; rng0).</summary>
     public static string NameOf(DeviceConfig config, IReadOnlyList<DeviceConfig> all)
     {
-        int sameKindBefore = all.TakeWhile(c => !ReferenceEquals(c, config)).Count(c => c.GetType() == config.GetType());
-        return config switch
-        {
-            ConsoleConfig => sameKindBefore == 0 ? "console" : $"console{sameKindBefore}",
-            NetDeviceConfig => $"net{sameKindBefore}",
-            BlockDeviceConfig => $"blk{sameKindBefore}",
-            _ => $"device{sameKindBefore}",
-        };
-    }
-
-    /// <summary>The device's Props (a block backend wrapped in the plan's backend faults), and in <paramref name="state"/> its virtio state (which outlives the actor, DESIGN §6).</summary>
-    public static Props PropsOf(DeviceConfig config, GuestMemory memory, LguestTransport transport, IActorRef interrupts, DeviceFaults faults, DeviceFaults backendFaults, out VirtioDeviceState state)
-    {
-        switch (config)
-        {
-            case ConsoleConfig console:
-            {
-                var s = new ConsoleDeviceState();
-                state = s.Virtio;
-                state.Faults = faults;
-                return ConsoleDevice.Props(memory, transport, interrupts, console.Backend, s);
-            }
-            case NetDeviceConfig net:
-            {
-                var s = new NetDeviceState();
-                state = s.Virtio;
-                state.Faults = faults;
-                return NetDevice.Props(memory, transport, interrupts, net.Backend, net.Mac, s);
-            }
-            case BlockDeviceConfig block:
-            {
-                var s = new BlockDeviceState();
-                state = s.Virtio;
-                state.Faults = faults;
-                return BlockDevice.Props(memory, transport, interrupts, FaultyBlockBackend.Wrap(block.Backend, backendFaults), s, block.Options);
-            }
-            default:
-                throw new ArgumentException($"unsupported device configuration {config.GetType().Name}", nameof(config));
-        }
+        int sameKindBefore = all.TakeWhile(c => !ReferenceEquals(c, config)).Count(c => c.Kind == config.Kind);
+        return config.Kind.ChildName(sameKindBefore);
     }
 
     /// <summary>
-    /// The queues the guest drives with kicks, which the watchdog checks for progress. Receive
-    /// queues are left out: their buffers wait for host data, legitimately, for ever.
+    /// The device's Props, and in <paramref name="state"/> its virtio state (which outlives the
+    /// actor, DESIGN §6) with the plan's faults and the VM's event sink attached.
     /// </summary>
-    public static IReadOnlyList<int> WatchedQueuesOf(DeviceConfig config) => config switch
+    public static Props PropsOf(DeviceConfig config, string vm, string name, GuestMemory memory, IVirtioTransport transport, IActorRef interrupts,
+        FaultInjector faults, DeviceEventsFactory? events, out VirtioDeviceState state)
     {
-        ConsoleConfig => [ConsoleDevice.TransmitQueue],
-        NetDeviceConfig => [NetDevice.TransmitQueue],
-        BlockDeviceConfig => [BlockDevice.RequestQueue],
-        _ => [],
-    };
+        state = new VirtioDeviceState(config.Kind.QueueCount)
+        {
+            Faults = faults.ForDevice(name),
+            Events = events?.Invoke(vm, name, config.Kind) ?? NoDeviceEvents.Instance,
+        };
+        return config.CreateProps(new DeviceContext(name, memory, transport, interrupts, state, faults.ForBackend(name)));
+    }
 }

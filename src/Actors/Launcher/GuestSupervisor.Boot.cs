@@ -72,12 +72,16 @@ public sealed partial class GuestSupervisor
             // Message-level faults sit on the wires: device → /irq, and vCPU → device (kicks).
             bool links = FaultLink.Needed(faults, name);
             var interrupts = links ? Context.ActorOf(FaultLink.ForIrqs(_interrupts, name, faults), $"{name}-irq-link") : _interrupts;
-            var props = DeviceCatalog.PropsOf(devices[i], _memory, _transports[i], interrupts, faults.ForDevice(name), faults.ForBackend(name), out _states[i]);
-            _states[i].Metrics = _metrics.Device(name); // before the actor runs: it finds its instruments in its state
+            var props = DeviceCatalog.PropsOf(devices[i], _config.Name, name, _memory, _transports[i], interrupts, faults, _config.DeviceEvents, out _states[i]);
+            // The meter hears the lifecycle's hook points beside whatever VmConfig.DeviceEvents
+            // attached; set before the actor runs, which finds both in its state.
+            var metrics = _metrics.Device(name);
+            _states[i].Metrics = metrics;
+            _states[i].Events = metrics.Beside(_states[i].Events);
             _devices[i] = Context.ActorOf(props, name);
             _kickTargets[i] = links ? Context.ActorOf(FaultLink.ForKicks(_devices[i], name, faults), name + FaultLink.KickSuffix) : _devices[i];
             _budgets[i] = new RestartBudget(_config.Supervision.MaxRestarts, _config.Supervision.Within);
-            var queues = DeviceCatalog.WatchedQueuesOf(devices[i]).Select(q => (q, _devicePage.Devices[i].QueueSetups[q])).ToList();
+            var queues = devices[i].Kind.WatchedQueues.Select(q => (q, _devicePage.Devices[i].QueueSetups[q])).ToList();
             watched.Add(new WatchedDevice(name, _devices[i], _states[i], queues));
         }
         if (_config.Supervision.WatchdogEnabled && devices.Count > 0)

@@ -83,8 +83,7 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
         new DeviceSupervisorStrategy(
             child => Array.IndexOf(_devices, child) is int i and >= 0 ? _budgets[i] : null,
             (child, cause) => Self.Tell(new DeviceGaveUp(child, cause.Message)),
-            WorldTime.ClockOf(Context.System),
-            child => _metrics.Device(child.Path.Name).Restarted());
+            WorldTime.ClockOf(Context.System));
 
     protected override void PreStart()
     {

@@ -1,5 +1,5 @@
-using LguestActors.Actors.Devices.Block;
-using LguestActors.Actors.Devices.Console;
+using LguestActors.Actors.Devices;
+using LguestActors.Actors.Devices.Virtio;
 using LguestActors.Actors.Faults;
 using LguestActors.Actors.Supervision;
 using LguestActors.Actors.Protocol;
@@ -30,6 +30,12 @@ public sealed record VmConfig(
 
     /// <summary>The vCPU's slice and dispatcher and the virtqueue size (config: lguest.vcpu, lguest.virtio).</summary>
     public MachineSettings Machine { get; init; } = MachineSettings.Default;
+
+    /// <summary>
+    /// Where each device reports its lifecycle (requests taken and completed, IRQs, restarts,
+    /// FAILED): asked once per device at boot. Null: nobody listens.
+    /// </summary>
+    public DeviceEventsFactory? DeviceEvents { get; init; }
 }
 
 /// <summary>How the machine of one VM is built (config/akka.hocon: lguest.vcpu.*, lguest.virtio.ring-size).</summary>
@@ -74,18 +80,6 @@ public sealed record MachineSettings(long SliceInstructions, string? VcpuDispatc
         return new MachineSettings(slice, dispatcher, (ushort)ring);
     }
 }
-
-/// <summary>One device of a VM's configuration.</summary>
-public abstract record DeviceConfig;
-
-/// <summary>A virtio console backed by <paramref name="Backend"/>.</summary>
-public sealed record ConsoleConfig(IConsoleBackend Backend) : DeviceConfig;
-
-/// <summary>
-/// A virtio block device (blk0, blk1...) on <paramref name="Backend"/>: read-only when the backend is.
-/// Whoever opened the backend disposes it after the VM has exited.
-/// </summary>
-public sealed record BlockDeviceConfig(IBlockBackend Backend, BlockDeviceOptions? Options = null) : DeviceConfig;
 
 /// <summary>Sent by the launcher to its exit listener when the VM has ended (or failed to boot).</summary>
 public sealed record VmExited(string Name, GuestExitKind Kind, string Reason);

@@ -14,19 +14,16 @@ public sealed class DeviceSupervisorStrategy : OneForOneStrategy
     private readonly Func<IActorRef, RestartBudget?> _budgetOf;
     private readonly Action<IActorRef, Exception> _gaveUp;
     private readonly TimeProvider _clock;
-    private readonly Action<IActorRef>? _restarted;
 
     /// <param name="budgetOf">The restart budget of a child (null: restart without limit).</param>
     /// <param name="gaveUp">Called for a child stopped because it spent its budget.</param>
     /// <param name="clock">The actor system's clock (virtual in a simulated world), which the budget's window is measured on.</param>
-    /// <param name="restarted">Told of each restart it decides (the device-restarts instrument).</param>
-    public DeviceSupervisorStrategy(Func<IActorRef, RestartBudget?> budgetOf, Action<IActorRef, Exception> gaveUp, TimeProvider? clock = null, Action<IActorRef>? restarted = null)
+    public DeviceSupervisorStrategy(Func<IActorRef, RestartBudget?> budgetOf, Action<IActorRef, Exception> gaveUp, TimeProvider? clock = null)
         : base(-1, -1, ex => Directive.Restart, loggingEnabled: true)
     {
         _budgetOf = budgetOf;
         _gaveUp = gaveUp;
         _clock = clock ?? TimeProvider.System;
-        _restarted = restarted;
     }
 
     protected override Directive Handle(IActorRef child, Exception exception)
@@ -38,7 +35,6 @@ public sealed class DeviceSupervisorStrategy : OneForOneStrategy
         var budget = _budgetOf(child);
         if (budget is null || budget.TryRestart(_clock.GetUtcNow().UtcDateTime))
         {
-            _restarted?.Invoke(child);
             return Directive.Restart;
         }
         _gaveUp(child, exception);

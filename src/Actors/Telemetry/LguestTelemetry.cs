@@ -39,6 +39,7 @@ public static class LguestTelemetry
 
     // Supervision and faults.
     public static readonly Counter<long> DeviceRestarts = Meter.CreateCounter<long>("lguest.device.restarts", "{restart}", "Device actors restarted by their supervisor");
+    public static readonly Counter<long> DeviceFailures = Meter.CreateCounter<long>("lguest.device.failed", "{failure}", "Devices set FAILED because the guest broke a ring rule");
     public static readonly Counter<long> FaultsInjected = Meter.CreateCounter<long>("lguest.faults.injected", "{fault}", "Faults injected by a fault plan (tag kind)");
 
     // Device kinds.

@@ -1,18 +1,19 @@
 using System.Globalization;
 using Akka.Actor;
 using Akka.Configuration;
+using LguestActors.Actors.Devices;
 using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Devices.Net;
 using LguestActors.Actors.Faults;
 using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Network;
+using LguestActors.Actors.Simulation.Backends;
+using LguestActors.Actors.Simulation.World;
 using LguestActors.Host.Cli;
 using LguestActors.Host.Configuration;
 using LguestActors.Host.Experiments;
 using LguestActors.Host.Vmm;
-using LguestActors.Actors.Simulation.Backends;
-using LguestActors.Actors.Simulation.World;
 
 namespace LguestActors.Host.Simulation;
 
@@ -105,6 +106,13 @@ internal static class SimulatedHost
         if (stop is not null)
         {
             outcome = (stop.Code, stop.Text);
+        }
+        else if (!ended.IsCompleted && world.Now < limit)
+        {
+            // Nothing is ready, no timer is armed and no input is to come: a tickless guest halted
+            // at its prompt would wait for ever, so the run ends here, not at the limit.
+            outcome = (ExitCodes.Failure, string.Create(CultureInfo.InvariantCulture,
+                $"the guest is waiting with nothing left to wake it (halted, no clock event armed, no more input) at {world.Now.TotalSeconds:F3} s virtual"));
         }
         else if (!ended.IsCompleted)
         {

@@ -187,4 +187,24 @@ public sealed class FaultKindTests : TestKit
         var bad = Assert.Throws<ConfigurationException>(() => FaultPlan.FromConfig(ConfigurationFactory.ParseString("irqs.drop = 1.5")));
         Assert.Contains("irqs.drop", bad.Message);
     }
+
+    [Theory]
+    [InlineData("blk")]
+    [InlineData("console0")]
+    [InlineData("disk0")]
+    [InlineData("net01")]
+    public void A_plan_naming_a_device_no_kind_has_is_refused_with_the_name(string name)
+    {
+        var bad = Assert.Throws<ConfigurationException>(() => FaultPlan.FromConfig(ConfigurationFactory.ParseString($"devices = [console, {name}]")));
+
+        Assert.Equal($"lguest.faults.devices must be device child names such as console, net0, blk0, not '{name}'", bad.Message);
+    }
+
+    [Fact]
+    public void A_plan_accepts_every_name_a_kind_gives()
+    {
+        var plan = FaultPlan.FromConfig(ConfigurationFactory.ParseString("devices = [console, console1, net0, net12, blk0, blk3]"));
+
+        Assert.Equal(6, plan.Devices.Count);
+    }
 }

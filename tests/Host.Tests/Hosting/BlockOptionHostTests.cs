@@ -1,4 +1,5 @@
 using LguestActors.Actors.Devices.Block;
+using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Protocol;
 using LguestActors.Host.Vmm;

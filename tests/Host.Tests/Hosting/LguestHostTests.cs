@@ -1,3 +1,4 @@
+using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Protocol;
 using LguestActors.Host.Vmm;

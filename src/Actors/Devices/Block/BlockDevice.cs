@@ -14,18 +14,15 @@ namespace LguestActors.Actors.Devices.Block;
 /// nothing), hands reads, writes and flushes to its I/O workers on the device-io dispatcher, and
 /// completes them — status byte, used entry, IRQ — when the workers report back. Many requests are
 /// in flight at once; a FLUSH waits until every request taken before it has completed, then runs,
-/// so it covers every earlier completed write.
+/// so it covers every earlier completed write. The lifecycle (start, reset, restart, FAILED, IRQs)
+/// is <see cref="VirtioDevice"/>'s.
 /// </summary>
-public sealed class BlockDevice : ReceiveActor
+public sealed class BlockDevice : VirtioDevice
 {
     public const byte VirtioId = 2;
     public const int QueueCount = 1;
     public const int RequestQueue = 0;
 
-    private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly GuestMemory _memory;
-    private readonly IVirtioTransport _transport;
-    private readonly IActorRef _interrupts;
     private readonly IBlockBackend _backend;
     private readonly BlockDeviceState _state;
     private readonly BlockDeviceOptions _options;
@@ -39,38 +36,19 @@ public sealed class BlockDevice : ReceiveActor
 
     private IActorRef[] _workers = [];
     private int[] _workerLoad = [];
-    private VirtQueue? _queue;
-
-    /// <summary>
-    /// A restarted incarnation finishes its predecessor's requests before it takes new ones,
-    /// whatever message comes first (kicks queued while it was down come before
-    /// FinishBlockInFlight); otherwise it would take a request twice over.
-    /// </summary>
-    private bool _mustFinishInFlight;
 
     public BlockDevice(GuestMemory memory, IVirtioTransport transport, IActorRef interrupts, IBlockBackend backend, BlockDeviceState state, BlockDeviceOptions options)
+        : base("block", memory, transport, interrupts, state.Virtio, OfferedFeatures(backend.ReadOnly), ChainDirection.ReadThenWrite)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _memory = memory;
-        _transport = transport;
-        _interrupts = interrupts;
         _backend = backend;
         _state = state;
         _options = options;
         _serial = new byte[BlockConfig.IdBytes];
         byte[] serial = Encoding.ASCII.GetBytes(options.Serial);
         serial.AsSpan(0, Math.Min(serial.Length, BlockConfig.IdBytes)).CopyTo(_serial);
-        if (_state.Virtio.Started && !_state.Virtio.Failed)
-        {
-            _queue = BuildQueue(_state.Virtio.Features); // a restart: carry on where the last incarnation stopped
-            _mustFinishInFlight = true;
-        }
 
-        Receive<StartDevice>(OnStart);
-        Receive<ResetDevice>(_ => OnReset());
-        Receive<Kick>(OnKick);
         Receive<BlockIoDone>(OnIoDone);
-        Receive<FinishBlockInFlight>(_ => FinishInFlightFirst());
     }
 
     public bool ReadOnly => _backend.ReadOnly;
@@ -81,12 +59,14 @@ public sealed class BlockDevice : ReceiveActor
     /// <summary>The device-page entry's offered features for a disk that is (or is not) read-only.</summary>
     public static byte[] OfferedFeatures(bool readOnly) => BlockConfig.OfferedFeatures(readOnly);
 
+    private VirtQueue? Queue => Queues?[RequestQueue];
+
     protected override void PreStart()
     {
         string dispatcher = _options.IoDispatcher;
         if (!Context.System.Dispatchers.HasDispatcher(dispatcher))
         {
-            _log.Warning("block: no dispatcher '{0}' is configured; the I/O workers use {1}", dispatcher, BlockDeviceOptions.FallbackIoDispatcher);
+            Log.Warning("block: no dispatcher '{0}' is configured; the I/O workers use {1}", dispatcher, BlockDeviceOptions.FallbackIoDispatcher);
             dispatcher = BlockDeviceOptions.FallbackIoDispatcher;
         }
         int count = Math.Max(1, _options.Workers);
@@ -95,69 +75,24 @@ public sealed class BlockDevice : ReceiveActor
         for (int i = 0; i < count; i++)
         {
             // Unnamed: after a restart the previous incarnation's workers may still be stopping.
-            _workers[i] = Context.ActorOf(BlockIoWorker.Props(_memory, _backend).WithDispatcher(dispatcher));
+            _workers[i] = Context.ActorOf(BlockIoWorker.Props(Memory, _backend).WithDispatcher(dispatcher));
         }
-        if (_queue is not null)
-        {
-            Self.Tell(FinishBlockInFlight.Instance);
-        }
+        base.PreStart();
     }
 
-    private void OnStart(StartDevice start)
-    {
-        switch (_state.Virtio.Start(OfferedFeatures(ReadOnly), start.AcceptedFeatures.Span))
-        {
-            case DeviceStart.AlreadyStarted:
-                return;
-            case DeviceStart.WaitsForReset:
-                _log.Warning("block: start (status 0x{0:x2}) ignored: the device failed and waits for a reset", start.Status);
-                return;
-        }
-        _queue = BuildQueue(_state.Virtio.Features);
-        Serve(); // the guest may have posted requests before it notified the status
-    }
+    protected override void OnQueuesDropped() => ForgetInFlight();
 
-    private void OnReset()
+    protected override void ServeQueue(int queue, VirtQueue vq)
     {
-        _state.Virtio.Reset();
-        _queue = null;
-        ForgetInFlight();
-    }
-
-    private void OnKick(Kick kick)
-    {
-        if (!_state.Virtio.Started)
+        while (vq.TryPop(out var chain))
         {
-            _log.Info("block: kick of queue {0} before the device started; ignored", kick.Queue);
-            return;
+            Submit(Parse(chain));
         }
-        if (kick.Queue != RequestQueue)
-        {
-            _log.Warning("block: kick of queue {0}, which does not exist", kick.Queue);
-            return;
-        }
-        Serve();
-    }
-
-    private void Serve()
-    {
-        if (_queue is null || _state.Virtio.Failed || FinishInFlightFirst())
-        {
-            return; // finishing serves the queue too
-        }
-        Guarded(() =>
-        {
-            var queue = _queue;
-            while (queue.TryPop(out var chain))
-            {
-                Submit(Parse(chain));
-            }
-            RaiseIfWanted(queue);
-        });
+        RaiseIfWanted(vq);
     }
 
     private BlockRequest Parse(DescriptorChain chain) =>
-        BlockRequest.Parse(chain, _memory, _backend.Length, ReadOnly, BlockConfig.SegMaxFor(_queue!.Setup.Size));
+        BlockRequest.Parse(chain, Memory, _backend.Length, ReadOnly, BlockConfig.SegMaxFor(Queue!.Setup.Size));
 
     /// <summary>Answers what needs no disk at once; sends the rest to a worker, or holds it behind a waiting FLUSH.</summary>
     private void Submit(BlockRequest request)
@@ -165,18 +100,18 @@ public sealed class BlockDevice : ReceiveActor
         switch (request.Kind)
         {
             case BlockRequestKind.Invalid:
-                _log.Warning("block: request {0} refused with IOERR: {1}", request.Head, request.Problem);
+                Log.Warning("block: request {0} refused with IOERR: {1}", request.Head, request.Problem);
                 Finish(request.Head, request.StatusAddress, BlockConfig.StatusIoError, 1);
                 Measure(request, "ioerr");
                 return;
             case BlockRequestKind.Unsupported:
-                _log.Info("block: request {0}: {1}; UNSUPP", request.Head, request.Problem);
+                Log.Info("block: request {0}: {1}; UNSUPP", request.Head, request.Problem);
                 Finish(request.Head, request.StatusAddress, BlockConfig.StatusUnsupported, 1);
                 Measure(request, "unsupp");
                 return;
             case BlockRequestKind.GetId:
                 var chain = new DescriptorChain(request.Head, [.. request.Data]);
-                int written = chain.Write(_memory, _serial);
+                int written = chain.Write(Memory, _serial);
                 Finish(request.Head, request.StatusAddress, BlockConfig.StatusOk, (uint)written + 1);
                 Measure(request, "ok");
                 return;
@@ -215,11 +150,12 @@ public sealed class BlockDevice : ReceiveActor
         _inFlight.Remove(done.Head);
         var request = entry.Request;
         _workerLoad[done.Worker]--;
-        if (_queue is null || _state.Virtio.Failed)
+        if (!Running)
         {
             return;
         }
-        Guarded(() =>
+        var queue = Queue!;
+        Guarded(RequestQueue, () =>
         {
             if (done.Error is null)
             {
@@ -229,12 +165,12 @@ public sealed class BlockDevice : ReceiveActor
             }
             else
             {
-                _log.Warning("block: host I/O error, request {0} completes with IOERR: {1}", done.Head, done.Error);
+                Log.Warning("block: host I/O error, request {0} completes with IOERR: {1}", done.Head, done.Error);
                 Finish(done.Head, request.StatusAddress, BlockConfig.StatusIoError, 1);
                 Measure(request, "ioerr");
             }
             ReleaseHeld();
-            RaiseIfWanted(_queue);
+            RaiseIfWanted(queue);
         });
     }
 
@@ -257,10 +193,11 @@ public sealed class BlockDevice : ReceiveActor
     {
         // The status byte is in guest memory and recorded before the used entry goes out: a
         // restart from here on publishes the request instead of doing its I/O again.
-        _memory.WriteU8(statusAddress, status);
-        _queue!.State.MarkApplied(head, written);
+        Memory.WriteU8(statusAddress, status);
+        var queue = Queue!;
+        queue.State.MarkApplied(head, written);
         _state.Virtio.Faults.At(FaultPoint.AfterSideEffect);
-        _queue.Complete(head, written);
+        queue.Complete(head, written);
         switch (status)
         {
             case BlockConfig.StatusOk:
@@ -298,13 +235,9 @@ public sealed class BlockDevice : ReceiveActor
     /// After a restart: the requests the last incarnation took and did not complete are done again
     /// (reads and writes are idempotent; a FLUSH goes last, after the writes it must cover).
     /// </summary>
-    private void FinishInFlightRequests()
+    protected override void FinishInFlightChains(IReadOnlyList<VirtQueue> queues)
     {
-        if (_queue is null || _state.Virtio.Failed)
-        {
-            return;
-        }
-        var queue = _queue;
+        var queue = queues[RequestQueue];
         var requests = new List<BlockRequest>();
         foreach (var chain in queue.InFlightChains())
         {
@@ -325,46 +258,7 @@ public sealed class BlockDevice : ReceiveActor
         {
             Submit(request);
         }
-        RaiseIfWanted(_queue);
-        Serve();
-    }
-
-    /// <summary>Runs queue work; a guest that broke the ring rules fails the device instead of the actor.</summary>
-    private bool FinishInFlightFirst()
-    {
-        if (!_mustFinishInFlight)
-        {
-            return false;
-        }
-        _mustFinishInFlight = false;
-        Guarded(FinishInFlightRequests);
-        return true;
-    }
-
-    private void Guarded(Action work)
-    {
-        if (!GuestRules.TryRun(work, out string? breach))
-        {
-            Fail(breach);
-        }
-    }
-
-    private void RaiseIfWanted(VirtQueue? queue)
-    {
-        if (queue is not null && queue.ShouldInterrupt())
-        {
-            _interrupts.Tell(RaiseIrq.For(queue.Setup.Irq), Self);
-        }
-    }
-
-    /// <summary>A guest bug: FAILED to the guest, one clear line in the log, nothing served until reset.</summary>
-    private void Fail(string reason)
-    {
-        _state.Virtio.Failed = true;
-        _queue = null;
-        ForgetInFlight();
-        _transport.SignalFailed();
-        _log.Error("block: the request queue broke a virtqueue rule, device FAILED until the guest resets it: {0}", reason);
+        ServeQueue(RequestQueue, queue);
     }
 
     private void ForgetInFlight()
@@ -372,15 +266,5 @@ public sealed class BlockDevice : ReceiveActor
         _inFlight.Clear();
         _held.Clear();
         Array.Clear(_workerLoad);
-    }
-
-    private VirtQueue BuildQueue(RingFeatures features)
-    {
-        var setups = _transport.Queues;
-        if (setups.Count != QueueCount)
-        {
-            throw new InvalidOperationException($"the block device has {QueueCount} queue, its transport gave {setups.Count}");
-        }
-        return new VirtQueue(_memory, setups[RequestQueue], _transport.RamSize, ChainDirection.ReadThenWrite, features, _state.Virtio.Queues[RequestQueue]);
     }
 }

@@ -9,7 +9,19 @@ namespace LguestActors.Actors.Devices.Block;
 /// </summary>
 public sealed class BlockDeviceState
 {
-    public VirtioDeviceState Virtio { get; } = new(BlockDevice.QueueCount);
+    public BlockDeviceState()
+        : this(new VirtioDeviceState(BlockDevice.QueueCount))
+    {
+    }
+
+    /// <param name="virtio">The virtio state the launcher made for the device (its fault plan and events set).</param>
+    public BlockDeviceState(VirtioDeviceState virtio)
+    {
+        ArgumentNullException.ThrowIfNull(virtio);
+        Virtio = virtio;
+    }
+
+    public VirtioDeviceState Virtio { get; }
 
     /// <summary>The last ticket handed to an I/O worker.</summary>
     internal long LastTicket { get; set; }

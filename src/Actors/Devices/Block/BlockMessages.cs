@@ -5,9 +5,3 @@ internal sealed record BlockIo(long Ticket, int Worker, BlockRequest Request);
 
 /// <summary>Worker → device: the I/O of a request ended; <paramref name="Error"/> is null on success.</summary>
 internal sealed record BlockIoDone(long Ticket, int Worker, ushort Head, string? Error);
-
-/// <summary>A restarted device first re-submits the requests its last incarnation held.</summary>
-internal sealed record FinishBlockInFlight
-{
-    public static readonly FinishBlockInFlight Instance = new();
-}

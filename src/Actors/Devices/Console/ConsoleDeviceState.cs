@@ -7,11 +7,20 @@ public sealed class ConsoleDeviceState
 {
     /// <param name="inputWindow">Host input the device holds for the guest at most; the backend waits beyond it.</param>
     public ConsoleDeviceState(int inputWindow = ConsoleInputCredit.DefaultWindow)
+        : this(new VirtioDeviceState(ConsoleDevice.QueueCount), inputWindow)
     {
+    }
+
+    /// <param name="virtio">The virtio state the launcher made for the device (its fault plan and events set).</param>
+    /// <param name="inputWindow">Host input the device holds for the guest at most; the backend waits beyond it.</param>
+    public ConsoleDeviceState(VirtioDeviceState virtio, int inputWindow = ConsoleInputCredit.DefaultWindow)
+    {
+        ArgumentNullException.ThrowIfNull(virtio);
+        Virtio = virtio;
         Credit = new ConsoleInputCredit(inputWindow);
     }
 
-    public VirtioDeviceState Virtio { get; } = new(ConsoleDevice.QueueCount);
+    public VirtioDeviceState Virtio { get; }
 
     /// <summary>The backend's input credit: returned as the guest takes input.</summary>
     public ConsoleInputCredit Credit { get; }

@@ -11,9 +11,3 @@ public sealed record ConsoleInputClosed
 
 /// <summary>Text for the console output that did not come through a virtqueue: the guest's early console.</summary>
 public sealed record ConsoleOutput(ReadOnlyMemory<byte> Bytes);
-
-/// <summary>A restarted console finishes the chains its previous incarnation had taken. Cached.</summary>
-internal sealed record FinishInFlight
-{
-    public static readonly FinishInFlight Instance = new();
-}

@@ -27,16 +27,16 @@ public sealed partial class NetDevice
         }
         // The burst is already whole: raise now rather than one mailbox hop later. A guest
         // still draining has VRING_AVAIL_F_NO_INTERRUPT set, so bursts do not pile up IRQs.
-        if (!_flushScheduled && _queues is not null && !_state.Virtio.Failed)
+        if (!_flushScheduled && Running)
         {
-            RaiseIfWanted(_queues[ReceiveQueue]);
+            RaiseIfWanted(Queues![ReceiveQueue]);
         }
     }
 
     private void Receive(byte[] frame)
     {
         FinishInFlightFirst();
-        if (_queues is null || _state.Virtio.Failed)
+        if (!Running)
         {
             _state.RxDroppedNoBuffer++;
             _state.Virtio.Metrics?.FrameDropped("no_buffer");
@@ -48,18 +48,8 @@ public sealed partial class NetDevice
             _state.Virtio.Metrics?.FrameDropped("oversize");
             return;
         }
-        try
-        {
-            Deliver(_queues[ReceiveQueue], frame);
-        }
-        catch (VirtQueueException e)
-        {
-            Fail(ReceiveQueue, e.Message);
-        }
-        catch (GuestMemoryException e)
-        {
-            Fail(ReceiveQueue, e.Message);
-        }
+        var rx = Queues![ReceiveQueue];
+        Guarded(ReceiveQueue, () => Deliver(rx, frame));
     }
 
     private void Deliver(VirtQueue rx, byte[] frame)
@@ -86,7 +76,7 @@ public sealed partial class NetDevice
         frame.CopyTo(scratch[NetHeader.Size..]);
         rx.ApplyOnce(chain, c =>
         {
-            c.Write(_memory, _rxScratch.AsSpan(0, total));
+            c.Write(Memory, _rxScratch.AsSpan(0, total));
             return (uint)total;
         });
         rx.Complete(chain.Head, (uint)total);
@@ -98,7 +88,7 @@ public sealed partial class NetDevice
     /// <summary>One IRQ for a burst: FlushReceive queues behind the frames already in the mailbox.</summary>
     private void ScheduleFlush()
     {
-        if (!_flushScheduled && _queues is not null && _queues[ReceiveQueue].State.UsedIdx != _queues[ReceiveQueue].State.SignalledUsedIdx)
+        if (!_flushScheduled && Queues is { } queues && queues[ReceiveQueue].State.UsedIdx != queues[ReceiveQueue].State.SignalledUsedIdx)
         {
             _flushScheduled = true;
             Self.Tell(FlushReceive.Instance);
@@ -108,9 +98,9 @@ public sealed partial class NetDevice
     private void OnFlushReceive()
     {
         _flushScheduled = false;
-        if (_queues is not null && !_state.Virtio.Failed)
+        if (Running)
         {
-            RaiseIfWanted(_queues[ReceiveQueue]);
+            RaiseIfWanted(Queues![ReceiveQueue]);
         }
     }
 }

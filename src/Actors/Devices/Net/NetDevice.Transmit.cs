@@ -87,14 +87,14 @@ public sealed partial class NetDevice
             if (at < header.Length)
             {
                 int n = Math.Min(length, header.Length - at);
-                _memory.Read(address, header.Slice(at, n));
+                Memory.Read(address, header.Slice(at, n));
                 at += n;
                 address += (ulong)n;
                 length -= n;
             }
             if (length > 0)
             {
-                _memory.Read(address, frame.Slice(at - header.Length, length));
+                Memory.Read(address, frame.Slice(at - header.Length, length));
                 at += length;
             }
         }

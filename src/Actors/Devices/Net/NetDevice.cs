@@ -1,7 +1,5 @@
 using Akka.Actor;
-using Akka.Event;
 using LguestActors.Actors.Devices.Virtio;
-using LguestActors.Actors.Protocol;
 using LguestActors.Cpu.Memory;
 
 namespace LguestActors.Actors.Devices.Net;
@@ -11,19 +9,16 @@ namespace LguestActors.Actors.Devices.Net;
 /// buffers the guest posted, queue 1 (transmitq) carries the guest's frames to the backend. Every
 /// frame on either queue is preceded by the 10-byte legacy <see cref="NetHeader"/>. A frame that
 /// finds no buffer, or one too small, is dropped and counted: a slow guest never blocks the
-/// sender, and the <see cref="NetInbox"/> bounds what waits in the mailbox.
+/// sender, and the <see cref="NetInbox"/> bounds what waits in the mailbox. The lifecycle (start,
+/// reset, restart, FAILED, IRQs) is <see cref="VirtioDevice"/>'s.
 /// </summary>
-public sealed partial class NetDevice : ReceiveActor
+public sealed partial class NetDevice : VirtioDevice
 {
     public const byte VirtioId = 1;
     public const int QueueCount = 2;
     public const int ReceiveQueue = 0;
     public const int TransmitQueue = 1;
 
-    private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly GuestMemory _memory;
-    private readonly IVirtioTransport _transport;
-    private readonly IActorRef _interrupts;
     private readonly INetBackend _backend;
     private readonly MacAddress _mac;
     private readonly NetDeviceState _state;
@@ -31,34 +26,19 @@ public sealed partial class NetDevice : ReceiveActor
 
     /// <summary>A receive buffer taken from the ring that the last frame did not fit; the next frame tries it first.</summary>
     private DescriptorChain? _heldRx;
-    private VirtQueue[]? _queues;
     private bool _flushScheduled;
 
-    /// <summary>A restarted incarnation finishes its predecessor's chains before it takes new ones (frames keep their order).</summary>
-    private bool _mustFinishInFlight;
-
     public NetDevice(GuestMemory memory, IVirtioTransport transport, IActorRef interrupts, INetBackend backend, MacAddress mac, NetDeviceState state)
+        : base("net", memory, transport, interrupts, state.Virtio, NetConfig.OfferedFeatures(), ChainDirection.WriteOnly, ChainDirection.ReadOnly)
     {
-        _memory = memory;
-        _transport = transport;
-        _interrupts = interrupts;
         _backend = backend;
         _mac = mac;
         _state = state;
-        if (_state.Virtio.Started && !_state.Virtio.Failed)
-        {
-            _queues = BuildQueues(_state.Virtio.Features); // a restart: carry on where the last incarnation stopped
-            _mustFinishInFlight = true;
-        }
 
         Receive<NetFrameIn>(OnFrame);
         Receive<NetFramesIn>(OnFrames);
-        Receive<Kick>(OnKick);
         Receive<FlushReceive>(_ => OnFlushReceive());
-        Receive<StartDevice>(OnStart);
-        Receive<ResetDevice>(_ => OnReset());
         Receive<GetNetStats>(_ => Sender.Tell(Stats()));
-        Receive<FinishNetInFlight>(_ => FinishInFlightFirst());
         Receive<Network.PortAttached>(_ => { });
     }
 
@@ -69,10 +49,7 @@ public sealed partial class NetDevice : ReceiveActor
 
     protected override void PreStart()
     {
-        if (_queues is not null)
-        {
-            Self.Tell(FinishNetInFlight.Instance);
-        }
+        base.PreStart();
         if (_state.BackendStarted)
         {
             return;
@@ -97,78 +74,20 @@ public sealed partial class NetDevice : ReceiveActor
         _mac, _state.TxFrames, _state.TxBytes, _state.TxDropped, _state.RxFrames, _state.RxBytes,
         _state.RxDroppedNoBuffer, _state.RxDroppedOversize, _state.Inbox.Dropped);
 
-    private void OnStart(StartDevice start)
+    protected override void OnStarted()
     {
-        switch (_state.Virtio.Start(NetConfig.OfferedFeatures(), start.AcceptedFeatures.Span))
-        {
-            case DeviceStart.AlreadyStarted:
-                return;
-            case DeviceStart.WaitsForReset:
-                _log.Warning("net: start (status 0x{0:x2}) ignored: the device failed and waits for a reset", start.Status);
-                return;
-        }
-        _queues = BuildQueues(_state.Virtio.Features);
         Guarded(ReceiveQueue, AskNoReceiveKicks);
         Serve(TransmitQueue); // frames the guest queued before it notified the status
     }
 
-    private void OnReset()
-    {
-        _state.Virtio.Reset();
-        _queues = null;
-        _heldRx = null;
-    }
+    protected override void OnQueuesDropped() => _heldRx = null;
 
-    private void OnKick(Kick kick)
+    /// <summary>A receive kick only says "more buffers": frames that found none were already dropped.</summary>
+    protected override void ServeQueue(int queue, VirtQueue vq)
     {
-        if (!_state.Virtio.Started)
-        {
-            _log.Info("net: kick of queue {0} before the device started; ignored", kick.Queue);
-            return;
-        }
-        Serve(kick.Queue);
-    }
-
-    private void Serve(int queue)
-    {
-        if (_queues is null || _state.Virtio.Failed)
-        {
-            return;
-        }
-        if ((uint)queue >= (uint)_queues.Length)
-        {
-            _log.Warning("net: kick of queue {0}, which does not exist", queue);
-            return;
-        }
-        if (FinishInFlightFirst())
-        {
-            return; // finishing rescans the transmit queue
-        }
-        // A receive kick only says "more buffers": frames that found none were already dropped.
         if (queue == TransmitQueue)
         {
-            var tx = _queues[TransmitQueue];
-            Guarded(queue, () => Transmit(tx));
-        }
-    }
-
-    private bool FinishInFlightFirst()
-    {
-        if (!_mustFinishInFlight)
-        {
-            return false;
-        }
-        _mustFinishInFlight = false;
-        Guarded(TransmitQueue, FinishInFlightChains);
-        return true;
-    }
-
-    /// <summary>Runs queue work; a guest that broke the ring rules fails the device instead of the actor.</summary>
-    private void Guarded(int queue, Action work)
-    {
-        if (!GuestRules.TryRun(work, out string? breach))
-        {
-            Fail(queue, breach);
+            Transmit(vq);
         }
     }
 
@@ -177,13 +96,9 @@ public sealed partial class NetDevice : ReceiveActor
     /// incarnation sent them (exactly once), a receive buffer that already holds a frame is
     /// published, and an empty one held is held again: a restart loses neither frame nor buffer.
     /// </summary>
-    private void FinishInFlightChains()
+    protected override void FinishInFlightChains(IReadOnlyList<VirtQueue> queues)
     {
-        if (_queues is null || _state.Virtio.Failed)
-        {
-            return;
-        }
-        var tx = _queues[TransmitQueue];
+        var tx = queues[TransmitQueue];
         var burst = new List<byte[]>();
         try
         {
@@ -206,7 +121,7 @@ public sealed partial class NetDevice : ReceiveActor
                 _backend.SendMany(Self, burst);
             }
         }
-        var rx = _queues[ReceiveQueue];
+        var rx = queues[ReceiveQueue];
         var held = new List<DescriptorChain>();
         foreach (var chain in rx.InFlightChains())
         {
@@ -234,41 +149,9 @@ public sealed partial class NetDevice : ReceiveActor
     /// </summary>
     private void AskNoReceiveKicks()
     {
-        if (_queues is not null)
+        if (Queues is not null)
         {
-            _memory.WriteU16Release(_queues[ReceiveQueue].Layout.UsedFlags, RingLayout.UsedNoNotify);
+            Memory.WriteU16Release(Queues[ReceiveQueue].Layout.UsedFlags, RingLayout.UsedNoNotify);
         }
-    }
-
-    private void RaiseIfWanted(VirtQueue queue)
-    {
-        if (queue.ShouldInterrupt())
-        {
-            _interrupts.Tell(RaiseIrq.For(queue.Setup.Irq), Self);
-        }
-    }
-
-    /// <summary>A guest bug: FAILED to the guest, one clear line in the log, nothing served until reset.</summary>
-    private void Fail(int queue, string reason)
-    {
-        _state.Virtio.Failed = true;
-        _queues = null;
-        _heldRx = null;
-        _transport.SignalFailed();
-        _log.Error("net: queue {0} broke a virtqueue rule, device FAILED until the guest resets it: {1}", queue, reason);
-    }
-
-    private VirtQueue[] BuildQueues(RingFeatures features)
-    {
-        var setups = _transport.Queues;
-        if (setups.Count != QueueCount)
-        {
-            throw new InvalidOperationException($"the net device has {QueueCount} queues, its transport gave {setups.Count}");
-        }
-        return
-        [
-            new VirtQueue(_memory, setups[ReceiveQueue], _transport.RamSize, ChainDirection.WriteOnly, features, _state.Virtio.Queues[ReceiveQueue]),
-            new VirtQueue(_memory, setups[TransmitQueue], _transport.RamSize, ChainDirection.ReadOnly, features, _state.Virtio.Queues[TransmitQueue]),
-        ];
     }
 }

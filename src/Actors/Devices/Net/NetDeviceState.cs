@@ -6,11 +6,20 @@ namespace LguestActors.Actors.Devices.Net;
 public sealed class NetDeviceState
 {
     public NetDeviceState(int inboxBound = NetInbox.DefaultBound)
+        : this(new VirtioDeviceState(NetDevice.QueueCount), inboxBound)
     {
+    }
+
+    /// <param name="virtio">The virtio state the launcher made for the device (its fault plan and events set).</param>
+    /// <param name="inboxBound">Frames that may wait for the device at most.</param>
+    public NetDeviceState(VirtioDeviceState virtio, int inboxBound = NetInbox.DefaultBound)
+    {
+        ArgumentNullException.ThrowIfNull(virtio);
+        Virtio = virtio;
         Inbox = new NetInbox(inboxBound);
     }
 
-    public VirtioDeviceState Virtio { get; } = new(NetDevice.QueueCount);
+    public VirtioDeviceState Virtio { get; }
 
     /// <summary>Bounds the frames waiting for this device; shared with its backend.</summary>
     public NetInbox Inbox { get; }

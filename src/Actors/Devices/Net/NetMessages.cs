@@ -36,9 +36,3 @@ internal sealed record FlushReceive
 {
     public static readonly FlushReceive Instance = new();
 }
-
-/// <summary>Internal: a restarted device finishes the chains its previous incarnation had taken.</summary>
-internal sealed record FinishNetInFlight
-{
-    public static readonly FinishNetInFlight Instance = new();
-}

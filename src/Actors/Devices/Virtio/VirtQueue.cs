@@ -78,7 +78,7 @@ public sealed class VirtQueue
             throw new VirtQueueException($"head descriptor {head} was made available again while the device still holds it");
         }
         State.LastAvailIdx++;
-        State.Metrics?.Taken(head, chain.ReadableLength);
+        State.Events.RequestStarted(Setup.Index, head, chain.ReadableLength, chain.WritableLength);
         State.Faults.CountTaken();
         State.Faults.At(FaultPoint.AfterTake);
         return true;
@@ -105,7 +105,7 @@ public sealed class VirtQueue
         _memory.WriteU32(slot + 4, writtenLength);
         State.UsedIdx++;
         _memory.WriteU16Release(Layout.UsedIdx, State.UsedIdx);
-        State.Metrics?.Completed(head, writtenLength);
+        State.Events.RequestCompleted(Setup.Index, head, writtenLength);
         State.Faults.CountPublished();
         State.Faults.At(FaultPoint.AfterPublish);
     }

@@ -16,9 +16,6 @@ public sealed class VirtQueueState
     private long _progress;
     private int _inFlightCount;
 
-    /// <summary>Where the queue's requests, bytes and latencies are recorded (null: nowhere). Kept across restarts with the rest.</summary>
-    public Telemetry.QueueMetrics? Metrics { get; set; }
-
     /// <summary>The next available-ring index to take (the guest's avail.idx when caught up).</summary>
     public ushort LastAvailIdx { get; internal set; }
 
@@ -45,6 +42,9 @@ public sealed class VirtQueueState
 
     /// <summary>The device's fault plan; consulted by the queue engine at take and publish.</summary>
     public DeviceFaults Faults { get; internal set; } = DeviceFaults.None;
+
+    /// <summary>Where the queue engine reports a request's take and completion (the device's hook points).</summary>
+    public IDeviceEvents Events { get; internal set; } = NoDeviceEvents.Instance;
 
     /// <summary>
     /// The chain's side effect (output written, frame sent, data placed in guest memory) is done

@@ -40,21 +40,24 @@ public sealed class VirtioDeviceState
 
     private DeviceFaults _faults = DeviceFaults.None;
 
-    /// <summary>Where this device's measurements go (null: nowhere); each queue gets its own.</summary>
-    public Telemetry.DeviceMetrics? Metrics
+    /// <summary>Where a device kind's own instruments go (frames, block operations), or null; the queues report through <see cref="Events"/>.</summary>
+    public Telemetry.DeviceMetrics? Metrics { get; set; }
+
+    /// <summary>Where this device's lifecycle and queues report what happens (<see cref="NoDeviceEvents"/> by default).</summary>
+    public IDeviceEvents Events
     {
-        get => _metrics;
+        get => _events;
         set
         {
-            _metrics = value;
-            for (int i = 0; i < Queues.Count; i++)
+            _events = value ?? NoDeviceEvents.Instance;
+            foreach (var q in Queues)
             {
-                Queues[i].Metrics = value?.Queue(i);
+                q.Events = _events;
             }
         }
     }
 
-    private Telemetry.DeviceMetrics? _metrics;
+    private IDeviceEvents _events = NoDeviceEvents.Instance;
 
     /// <summary>
     /// The guest's start (DESIGN §1): the ring features become those both offered and accepted.
