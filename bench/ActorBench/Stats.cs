@@ -1,6 +1,6 @@
 namespace LguestActors.Bench.Actors;
 
-/// <summary>Order statistics of a sample (nearest rank).</summary>
+/// <summary>Order statistics of a sample (nearest rank: the repository's one percentile, <see cref="LguestActors.Actors.Telemetry.Percentile"/>).</summary>
 internal readonly record struct Stats(int Count, double Min, double Median, double P90, double P99, double Max)
 {
     public static Stats Of(IReadOnlyCollection<double> samples)
@@ -13,6 +13,5 @@ internal readonly record struct Stats(int Count, double Min, double Median, doub
         return new Stats(sorted.Length, sorted[0], Rank(sorted, 0.5), Rank(sorted, 0.9), Rank(sorted, 0.99), sorted[^1]);
     }
 
-    private static double Rank(double[] sorted, double q) =>
-        sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
+    private static double Rank(double[] sorted, double q) => LguestActors.Actors.Telemetry.Percentile.NearestRank(sorted, q);
 }

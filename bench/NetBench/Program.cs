@@ -37,7 +37,9 @@ for (int round = 0; round < rounds; round++)
 foreach (var (size, rates) in results.OrderBy(r => r.Key))
 {
     var sorted = rates.Order().ToArray();
-    Console.WriteLine($"median of {sorted.Length} timed runs, {size}-byte frames: {sorted[sorted.Length / 2]:N0} delivered/s (min {sorted[0]:N0}, max {sorted[^1]:N0})");
+    // The repository's one percentile (nearest rank): with an even count, the lower middle.
+    double median = LguestActors.Actors.Telemetry.Percentile.NearestRank(sorted, 0.5);
+    Console.WriteLine($"median of {sorted.Length} timed runs, {size}-byte frames: {median:N0} delivered/s (min {sorted[0]:N0}, max {sorted[^1]:N0})");
 }
 Console.WriteLine($"load average after: {LoadAverage()}");
 

@@ -191,8 +191,14 @@ internal static partial class LguestHost
             return ExitCodes.Failure;
         }
         timeline?.Mark("host: command line, kernel, config");
+        (Observe.Observing? observing, string? observeError) = Observe.Observing.Start(options.Observe ?? ObserveOptions.None);
         try
         {
+            if (observeError is not null)
+            {
+                Fail(env, observeError);
+                return ExitCodes.Failure;
+            }
             if (options.Simulation is not null)
             {
                 var (code, line) = Simulation.SimulatedHost.Run(options, env, config!, settings!, kernel, initrd, extraKernels, disks, RecordedArgs(args), replay, stopRequested);
@@ -200,11 +206,13 @@ internal static partial class LguestHost
                 {
                     Fail(env, line);
                 }
+                observing!.WriteSummary(env.Error);
                 return code;
             }
             var blockOptions = new BlockDeviceOptions(IoDispatcher: settings!.DeviceIoDispatcher);
             int exitCode = await BootWithDisksAsync(options, env, kernel, initrd, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList(),
                 stopRequested, hostBuilder!, timeline).ConfigureAwait(false);
+            observing!.WriteSummary(env.Error);
             if (timeline is not null)
             {
                 env.Error.Write($"{Usage.ProgramName}: start-up timings (--timings), ms from the process start:{Environment.NewLine}{timeline.Format()}");
@@ -214,6 +222,7 @@ internal static partial class LguestHost
         }
         finally
         {
+            observing?.Dispose();
             foreach (var disk in disks)
             {
                 disk.Dispose();

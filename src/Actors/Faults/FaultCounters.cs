@@ -19,6 +19,7 @@ public sealed class FaultCounters
     private long _published;
     private readonly List<DateTimeOffset> _instants = [];
     private readonly TimeProvider _clock;
+    private string _vm = "";
 
     /// <param name="clock">Stamps each failure: the wall clock, or a simulated world's virtual clock.</param>
     public FaultCounters(TimeProvider? clock = null)
@@ -45,6 +46,13 @@ public sealed class FaultCounters
     public long SlowIo => Interlocked.Read(ref _slowIo);
     public long Corruptions => Interlocked.Read(ref _corruptions);
 
+    /// <summary>The VM the faults go into (the <c>vm</c> tag of lguest.faults.injected); the launcher sets it at boot.</summary>
+    public string Vm
+    {
+        get => Volatile.Read(ref _vm);
+        set => Volatile.Write(ref _vm, value ?? "");
+    }
+
     /// <summary>Device crashes and kills: each one is a supervisor restart.</summary>
     public long DeviceFailures => Crashes + Kills;
 
@@ -60,17 +68,17 @@ public sealed class FaultCounters
         }
     }
 
-    internal void Crash() => Failure(ref _crashes);
+    internal void Crash() => Failure(ref _crashes, "crash");
 
-    internal void Kill() => Failure(ref _kills);
+    internal void Kill() => Failure(ref _kills, "kill");
 
     internal void Link(bool kick, LinkAction action)
     {
         switch (action)
         {
-            case LinkAction.Drop: Interlocked.Increment(ref kick ? ref _kicksDropped : ref _irqsDropped); break;
-            case LinkAction.Delay: Interlocked.Increment(ref kick ? ref _kicksDelayed : ref _irqsDelayed); break;
-            case LinkAction.Duplicate: Interlocked.Increment(ref kick ? ref _kicksDuplicated : ref _irqsDuplicated); break;
+            case LinkAction.Drop: Interlocked.Increment(ref kick ? ref _kicksDropped : ref _irqsDropped); Record(kick ? "kick_drop" : "irq_drop"); break;
+            case LinkAction.Delay: Interlocked.Increment(ref kick ? ref _kicksDelayed : ref _irqsDelayed); Record(kick ? "kick_delay" : "irq_delay"); break;
+            case LinkAction.Duplicate: Interlocked.Increment(ref kick ? ref _kicksDuplicated : ref _irqsDuplicated); Record(kick ? "kick_duplicate" : "irq_duplicate"); break;
             default: break;
         }
     }
@@ -79,9 +87,9 @@ public sealed class FaultCounters
     {
         switch (fault)
         {
-            case BackendFault.IoError: Interlocked.Increment(ref _ioErrors); break;
-            case BackendFault.NoSpace: Interlocked.Increment(ref _noSpace); break;
-            case BackendFault.Slow: Interlocked.Increment(ref _slowIo); break;
+            case BackendFault.IoError: Interlocked.Increment(ref _ioErrors); Record("io_error"); break;
+            case BackendFault.NoSpace: Interlocked.Increment(ref _noSpace); Record("no_space"); break;
+            case BackendFault.Slow: Interlocked.Increment(ref _slowIo); Record("slow_io"); break;
             default: break;
         }
     }
@@ -90,11 +98,20 @@ public sealed class FaultCounters
 
     internal void Published() => Interlocked.Increment(ref _published);
 
-    internal void Corruption() => Interlocked.Increment(ref _corruptions);
+    internal void Corruption()
+    {
+        Interlocked.Increment(ref _corruptions);
+        Record("corrupt_descriptor");
+    }
 
-    private void Failure(ref long counter)
+    /// <summary>The same count on the meter (write-only: nothing reads it back into a decision).</summary>
+    private void Record(string kind) =>
+        Telemetry.LguestTelemetry.FaultsInjected.Add(1, new KeyValuePair<string, object?>("vm", Vm), new KeyValuePair<string, object?>("kind", kind));
+
+    private void Failure(ref long counter, string kind)
     {
         Interlocked.Increment(ref counter);
+        Record(kind);
         lock (_instants)
         {
             _instants.Add(_clock.GetUtcNow());

@@ -10,6 +10,9 @@ namespace LguestActors.Actors.Faults;
 /// </summary>
 public sealed class FaultLink : ReceiveActor
 {
+    /// <summary>A device's kick link is named after it: "blk0" + this.</summary>
+    public const string KickSuffix = "-kick-link";
+
     public FaultLink(IActorRef target, LinkFaults faults, double killProbability, bool isKickLink, FaultCounters counters, Random random)
     {
         ReceiveAny(message =>

@@ -13,10 +13,11 @@ public sealed class InterruptController : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public InterruptController(PendingIrqs pending, IActorRef vcpu)
+    public InterruptController(PendingIrqs pending, IActorRef vcpu, Telemetry.VmMetrics? metrics = null)
     {
         Receive<RaiseIrq>(raise =>
         {
+            metrics?.IrqRaised(raise.Irq);
             if ((uint)raise.Irq >= PendingIrqs.Count)
             {
                 _log.Warning("ignoring RaiseIrq({0}): lguest has IRQs 0..{1}", raise.Irq, PendingIrqs.Count - 1);
@@ -31,8 +32,8 @@ public sealed class InterruptController : ReceiveActor
         });
     }
 
-    public static Props Props(PendingIrqs pending, IActorRef vcpu) =>
-        Akka.Actor.Props.Create(() => new InterruptController(pending, vcpu));
+    public static Props Props(PendingIrqs pending, IActorRef vcpu, Telemetry.VmMetrics? metrics = null) =>
+        Akka.Actor.Props.Create(() => new InterruptController(pending, vcpu, metrics));
 }
 
 /// <summary>Nudge from the interrupt controller to the vCPU: an IRQ became pending. Cached.</summary>

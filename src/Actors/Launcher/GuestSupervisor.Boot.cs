@@ -63,10 +63,10 @@ public sealed partial class GuestSupervisor
     {
         var pending = new PendingIrqs();
         var machine = _config.Machine;
-        var props = VcpuActor.Props(pending, _options.Vcpu with { SliceBudget = machine.SliceInstructions, Engine = machine.Engine });
+        var props = VcpuActor.Props(pending, _options.Vcpu with { SliceBudget = machine.SliceInstructions, Engine = machine.Engine, Metrics = _metrics });
         _vcpu = Context.ActorOf(machine.VcpuDispatcher is { } dispatcher ? props.WithDispatcher(dispatcher) : props, "vcpu");
         Context.Watch(_vcpu); // without its vCPU the VM is over
-        _interrupts = Context.ActorOf(InterruptController.Props(pending, _vcpu), "irq");
+        _interrupts = Context.ActorOf(InterruptController.Props(pending, _vcpu, _metrics), "irq");
     }
 
     private void CreateDevices()
@@ -88,8 +88,13 @@ public sealed partial class GuestSupervisor
             bool links = FaultLink.Needed(faults, name);
             var interrupts = links ? Context.ActorOf(FaultLink.ForIrqs(_interrupts, name, faults), $"{name}-irq-link") : _interrupts;
             var props = DeviceCatalog.PropsOf(devices[i], _config.Name, name, _memory, _transports[i], interrupts, faults, _config.DeviceEvents, out _states[i]);
+            // The meter hears the lifecycle's hook points beside whatever VmConfig.DeviceEvents
+            // attached; set before the actor runs, which finds both in its state.
+            var metrics = _metrics.Device(name);
+            _states[i].Metrics = metrics;
+            _states[i].Events = metrics.Beside(_states[i].Events);
             _devices[i] = Context.ActorOf(props, name);
-            _kickTargets[i] = links ? Context.ActorOf(FaultLink.ForKicks(_devices[i], name, faults), $"{name}-kick-link") : _devices[i];
+            _kickTargets[i] = links ? Context.ActorOf(FaultLink.ForKicks(_devices[i], name, faults), name + FaultLink.KickSuffix) : _devices[i];
             _budgets[i] = new RestartBudget(_config.Supervision.MaxRestarts, _config.Supervision.Within);
             var queues = devices[i].Kind.WatchedQueues.Select(q => (q, _devicePage.Devices[i].QueueSetups[q])).ToList();
             watched.Add(new WatchedDevice(name, _devices[i], _states[i], queues));

@@ -25,6 +25,8 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
     private readonly VmConfig _config;
     private readonly IActorRef _exitListener;
     private readonly GuestSupervisorOptions _options;
+    private readonly Telemetry.VmMetrics _metrics;
+    private bool _counted;
 
     private GuestMemory _memory = null!;
     private DevicePage _devicePage = null!;
@@ -52,6 +54,7 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
         _config = config;
         _exitListener = exitListener;
         _options = options;
+        _metrics = new Telemetry.VmMetrics(config.Name, WorldTime.ClockOf(Context.System));
 
         Receive<GuestNotify>(OnGuestNotify);
         Receive<GuestExited>(e => Finish(e.Kind, e.Reason));
@@ -85,8 +88,16 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         _config.Timeline?.Mark("boot: launcher started");
+        if (_config.Faults.Plan.IsActive)
+        {
+            _config.Faults.Counters.Vm = _config.Name;
+        }
+        // DESIGN §5 as spans: one "boot" with a child per phase, each closed before the next
+        // opens, all before PreStart returns (nothing is left in Activity.Current on this thread).
+        using var boot = Telemetry.LguestTelemetry.Source.StartActivity("boot", System.Diagnostics.ActivityKind.Internal, default(System.Diagnostics.ActivityContext), _metrics.VmTag.ToArray());
         foreach (var (name, run) in BootPhases())
         {
+            using var phase = Telemetry.LguestTelemetry.Source.StartActivity("boot: " + name);
             try
             {
                 run();
@@ -94,16 +105,20 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
             }
             catch (Cpu.Loader.GuestImageException e)
             {
+                phase?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
                 BootFailed(name, e.Message);
                 return;
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or GuestMemoryException or NotImplementedException or OverflowException)
             {
+                phase?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
                 BootFailed(name, $"{name}: {e.Message}");
                 return;
             }
         }
         _log.Info("vm {0}: booted {1} MiB at entry 0x{2:x8}, {3} device(s)", _config.Name, RamSize >> 20, _entry, _devices.Length);
+        _metrics.Booted();
+        _counted = true;
     }
 
     /// <summary>
@@ -111,7 +126,15 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
     /// every actor that touches it (the vCPU, the devices and their workers, the watchdog, the
     /// fault links) is a child, and Akka stops all children before a parent's PostStop.
     /// </summary>
-    protected override void PostStop() => _memory?.Dispose();
+    protected override void PostStop()
+    {
+        if (_counted)
+        {
+            _counted = false;
+            _metrics.Ended();
+        }
+        _memory?.Dispose();
+    }
 
     private void BootFailed(string phase, string reason)
     {

@@ -43,6 +43,7 @@ public sealed partial class VcpuActor
         }
         _clockDeadline = -1;
         _pending.Set(0);
+        _metrics?.IrqRaised(0); // the clock event's IRQ is raised here, not through /irq
         return true;
     }
 

@@ -21,6 +21,7 @@ public sealed partial class VcpuActor
         if (!_hypercallWaiting)
         {
             _stats.CountHypercall(call.Call);
+            _metrics?.Hypercall(call.Call);
         }
         _hypercallWaiting = false;
         cpu.DrainAsyncHypercalls();
@@ -92,6 +93,10 @@ public sealed partial class VcpuActor
         if (_kicks.TryGetValue(address, out var route))
         {
             route.Device.Tell(route.Kick, Self);
+            if (route.Tags is not null)
+            {
+                Telemetry.LguestTelemetry.Kicks.Add(1, route.Tags);
+            }
             route.Watchdog?.Kicked(); // work for the device: the watchdog looks until it is done
         }
         else

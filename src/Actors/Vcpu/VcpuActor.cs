@@ -25,12 +25,15 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PendingIrqs _pending;
     private readonly VcpuOptions _options;
-    private readonly Dictionary<uint, (IActorRef Device, Kick Kick, Supervision.WatchdogArm? Watchdog)> _kicks = [];
+    private readonly Dictionary<uint, (IActorRef Device, Kick Kick, Supervision.WatchdogArm? Watchdog, KeyValuePair<string, object?>[]? Tags)> _kicks = [];
     private readonly VcpuCounters _stats = new();
     private readonly TimeProvider _clock;
 
     /// <summary>The simulated world this vCPU's instructions drive the clock of, or null in real time.</summary>
     private readonly IVirtualWorld? _world;
+
+    /// <summary>Where slices, instructions, hypercalls, kicks and deliveries are counted: written, never read back.</summary>
+    private readonly Telemetry.VmMetrics? _metrics;
 
     private IGuestCpu? _cpu;
     private bool _running;
@@ -48,6 +51,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
         _options = options;
         _world = WorldTime.VirtualWorldOf(Context.System);
         _clock = options.Clock ?? WorldTime.ClockOf(Context.System);
+        _metrics = options.Metrics;
 
         Receive<Continue>(_ =>
         {
@@ -70,7 +74,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
             }
             ScheduleSlice();
         });
-        Receive<RegisterKick>(r => _kicks[r.RingAddress] = (r.Device, r.Kick, r.Watchdog));
+        Receive<RegisterKick>(r => _kicks[r.RingAddress] = (r.Device, r.Kick, r.Watchdog, _metrics?.KickTags(DeviceName(r.Device), r.Kick.Queue)));
         Receive<UnregisterKicks>(u =>
         {
             foreach (var address in _kicks.Where(k => k.Value.Device.Equals(u.Device)).Select(k => k.Key).ToList())
@@ -136,6 +140,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
             DeliverPendingIrqs(_cpu);
             var exit = _cpu.Run(_options.SliceBudget);
             _retired += exit.Executed;
+            _metrics?.Slice(exit.Executed); // once per slice: the interpreter's loop stays untouched
             _world?.Retire(exit.Executed); // in simulation, guest time is retired instructions
             switch (exit.Reason)
             {
@@ -207,6 +212,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
                 case IrqDelivery.Delivered:
                     _pending.Clear(irq);
                     _world?.Observe("irq", irq, _retired);
+                    _metrics?.IrqDelivered(irq);
                     return;
                 case IrqDelivery.Blocked:
                     skipped |= 1u << irq;
@@ -265,6 +271,13 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
             return false;
         }
         return _pending.Lowest(cpu.Memory.ReadU32(data + LguestDataLayout.BlockedInterrupts)) >= 0;
+    }
+
+    /// <summary>The device a kick route leads to, by name: a fault link in front of it is named after it.</summary>
+    private static string DeviceName(IActorRef device)
+    {
+        string name = device.Path.Name;
+        return name.EndsWith(Faults.FaultLink.KickSuffix, StringComparison.Ordinal) ? name[..^Faults.FaultLink.KickSuffix.Length] : name;
     }
 
     private static bool TryLguestData(IGuestCpu cpu, out ulong address)

@@ -23,6 +23,10 @@ public sealed record VcpuOptions(long SliceBudget, TimeProvider? Clock, Func<Cpu
     /// time, the world's virtual time in a simulation; another source may be plugged in here.
     /// </summary>
     public Cpu.ITscSource? Tsc { get; init; }
+
+    /// <summary>The VM's instruments (slices, instructions, hypercalls, kicks, IRQs delivered), or null for none.</summary>
+    public Telemetry.VmMetrics? Metrics { get; init; }
+
 }
 
 /// <summary>Ask the vCPU how it stands (diagnostics and tests). Replies <see cref="VcpuStatus"/>.</summary>

@@ -43,10 +43,11 @@ internal abstract record HostCommand
 /// <param name="Timings">--timings: report where the start-up time went, on stderr at exit.</param>
 /// <param name="Engine">Every vCPU's engine (<c>--engine</c>), or null for lguest.vcpu.engine in config/akka.hocon.</param>
 /// <param name="InitrdPath">The first VM's <c>--initrd=FILE</c>, or null for none.</param>
+/// <param name="Observe">--summary and --metrics-port (<see cref="ObserveFlags"/>).</param>
 internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, string CommandLine,
     NetAttachment? Net = null, Actors.Devices.Net.MacAddress? Mac = null, IReadOnlyList<ExtraVmOptions>? ExtraVms = null,
     IReadOnlyList<BlockOption>? BlockDevices = null, SimulationOptions? Simulation = null, string FirstName = LaunchOptions.FirstVmName,
-    bool Timings = false, Cpu.CpuEngine? Engine = null, string? InitrdPath = null)
+    bool Timings = false, Cpu.CpuEngine? Engine = null, string? InitrdPath = null, ObserveOptions? Observe = null)
 {
     public const int MinMemoryMegabytes = 1;
 
@@ -82,6 +83,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         List<ExtraVmOptions>? extra = null;
         var simulation = new SimulationFlags();
         Cpu.CpuEngine? engine = null;
+        var observe = new ObserveFlags();
 
         for (int i = 0; i < args.Count; i++)
         {
@@ -113,6 +115,9 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                     case var vmGroup when vmGroup.StartsWith("--vm=", StringComparison.Ordinal) || vmGroup.StartsWith("--net=", StringComparison.Ordinal)
                         || vmGroup.StartsWith("--mac=", StringComparison.Ordinal) || vmGroup.StartsWith("--cmdline=", StringComparison.Ordinal):
                         error ??= ParseVmGroupOption(arg, ref net, ref mac, ref firstCmdline, ref extra);
+                        break;
+                    case var _ when ObserveFlags.Owns(arg):
+                        error ??= observe.Take(arg, args, ref i);
                         break;
                     case var _ when SimulationFlags.Owns(arg):
                         error ??= simulation.Take(arg, args, ref i);
@@ -231,7 +236,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         {
             return new HostCommand.UsageError($"--vm={twice.Key}: two VMs with the same name");
         }
-        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options(), firstName, timings, engine, initrd));
+        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options(), firstName, timings, engine, initrd, observe.Options()));
     }
 
     /// <summary>The name of the VM the positional arguments describe (/user/vmm/vm-guest).</summary>

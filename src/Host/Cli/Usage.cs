@@ -58,6 +58,12 @@ internal static class Usage
               --timings  at exit, print on stderr where the start-up time went: the
                          runtime, the host, the actor system, each boot phase, and
                          the guest's first console byte (ms from the process start)
+              --summary  when the VMs end, print on stderr one screen per VM of what
+                         it did: instructions, hypercalls, IRQs, requests, bytes and
+                         latencies per device and queue, faults, restarts
+              --metrics-port=PORT
+                         serve the LguestActors meter for Prometheus at
+                         http://localhost:PORT/metrics while the VMs run
               --simulate[=SEED]
                          run on the deterministic simulation engine (one thread,
                          virtual time, schedule from SEED, default 1): the same

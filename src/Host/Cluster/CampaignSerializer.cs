@@ -120,7 +120,11 @@ internal sealed class CampaignSerializer : SerializerWithStringManifest
         w.Write(t.OtherFaults);
         WriteTimes(w, t.FaultInstants);
         WriteTimes(w, t.RecoveryTimes);
-        WriteTimes(w, t.RequestTimes);
+        WriteTimes(w, t.Served.Select(x => x.At).ToArray());
+        foreach (var x in t.Served)
+        {
+            w.Write7BitEncodedInt(x.Units);
+        }
     }
 
     private static TrialResult ReadResult(BinaryReader r)
@@ -134,7 +138,19 @@ internal sealed class CampaignSerializer : SerializerWithStringManifest
         return new TrialResult(index, seed, hasSchedule ? schedule : null, digest, check,
             TimeSpan.FromTicks(r.ReadInt64()), TimeSpan.FromTicks(r.ReadInt64()),
             r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(),
-            ReadTimes(r), ReadTimes(r), ReadTimes(r));
+            ReadTimes(r), ReadTimes(r), ReadServed(r));
+    }
+
+    /// <summary>What <see cref="WriteResult"/> wrote for <see cref="TrialResult.Served"/>: the instants, then each one's units.</summary>
+    private static Served[] ReadServed(BinaryReader r)
+    {
+        var times = ReadTimes(r);
+        var served = new Served[times.Length];
+        for (int i = 0; i < times.Length; i++)
+        {
+            served[i] = new Served(times[i], r.Read7BitEncodedInt());
+        }
+        return served;
     }
 
     /// <summary>Instants as deltas from the previous one in 7-bit groups: a block trial's tens of thousands of (sorted) completions stay well inside one frame.</summary>

@@ -76,7 +76,7 @@ internal sealed class TimedBlockBackend : IBlockBackend
 {
     private readonly IBlockBackend _inner;
     private readonly Func<TimeSpan> _elapsed;
-    private readonly List<TimeSpan> _done = [];
+    private readonly List<Served> _done = [];
 
     /// <param name="inner">The disk.</param>
     /// <param name="elapsed">Time since the trial began: a stopwatch in real time, virtual time in a simulation.</param>
@@ -86,13 +86,14 @@ internal sealed class TimedBlockBackend : IBlockBackend
         _elapsed = elapsed;
     }
 
-    public IReadOnlyList<TimeSpan> Completions
+    /// <summary>Each operation that completed, in time order, with the sectors it moved (0 for a FLUSH).</summary>
+    public IReadOnlyList<Served> Completions
     {
         get
         {
             lock (_done)
             {
-                return _done.Order().ToArray();
+                return _done.OrderBy(d => d.At).ToArray();
             }
         }
     }
@@ -101,22 +102,22 @@ internal sealed class TimedBlockBackend : IBlockBackend
 
     public bool ReadOnly => _inner.ReadOnly;
 
-    public BlockIoResult Read(long offset, Span<byte> destination) => Note(_inner.Read(offset, destination));
+    public BlockIoResult Read(long offset, Span<byte> destination) => Note(_inner.Read(offset, destination), destination.Length);
 
-    public BlockIoResult Write(long offset, ReadOnlySpan<byte> source) => Note(_inner.Write(offset, source));
+    public BlockIoResult Write(long offset, ReadOnlySpan<byte> source) => Note(_inner.Write(offset, source), source.Length);
 
-    public BlockIoResult Flush() => Note(_inner.Flush());
+    public BlockIoResult Flush() => Note(_inner.Flush(), 0);
 
     public void Dispose()
     {
         // The trial owns the disk across its two boots and disposes it itself.
     }
 
-    private BlockIoResult Note(BlockIoResult result)
+    private BlockIoResult Note(BlockIoResult result, int bytes)
     {
         lock (_done)
         {
-            _done.Add(_elapsed());
+            _done.Add(new Served(_elapsed(), result.Error is null ? bytes / BlockWriteVerifyWorkload.SectorSize : 0));
         }
         return result;
     }

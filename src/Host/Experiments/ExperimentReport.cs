@@ -6,7 +6,7 @@ namespace LguestActors.Host.Experiments;
 /// <summary>
 /// The report of a run, in a folder: report.md (summary table, per-trial table, failing seeds with
 /// the command that reruns each alone), trials.csv, recovery.svg (recovery-time distribution over
-/// all trials) and throughput.svg (requests per second over one trial, faults marked).
+/// all trials) and throughput.svg (the workload's units served per second over one trial, faults marked).
 /// </summary>
 internal static class ExperimentReport
 {
@@ -41,7 +41,7 @@ internal static class ExperimentReport
         if (shown is not null)
         {
             File.WriteAllText(Path.Combine(folder, "throughput.svg"),
-                Svg.Timeline($"{spec.Name}: trial {shown.Index} ({shown.SeedText}), requests served over {(shown.Simulated ? "virtual " : "")}time", shown.RequestTimes, shown.FaultInstants, shown.Duration, "requests / s"));
+                Svg.Timeline($"{spec.Name}: trial {shown.Index} ({shown.SeedText}), {spec.RateUnit} over {(shown.Simulated ? "virtual " : "")}time", shown.Served, shown.FaultInstants, shown.Duration, $"{spec.RateUnit} / s"));
         }
         File.WriteAllText(Path.Combine(folder, "trials.csv"), Csv(trials));
         string report = Markdown(spec, specPath, trials, recoveries, command, shown);
@@ -78,7 +78,7 @@ internal static class ExperimentReport
         md.Append(inv, $"| engine | {(simulated ? "simulation (one thread, virtual time; each row replays from its two seeds)" : "real time (multi-threaded, wall clock)")} |\n");
         md.Append(inv, $"| trial duration mean / max{(simulated ? " (virtual)" : "")} | {trials.Average(t => t.Duration.TotalSeconds):F3} s / {trials.Max(t => t.Duration.TotalSeconds):F3} s |\n");
         md.Append(inv, $"| wall time, all trials | {trials.Sum(t => t.WallTime.TotalSeconds):F1} s |\n");
-        md.Append(inv, $"| {spec.Unit} per second (mean over trials) | {trials.Average(t => t.RequestsPerSecond):F0} |\n\n");
+        md.Append(inv, $"| {spec.RateUnit} per second (mean over trials; the throughput plot's unit) | {trials.Average(t => t.UnitsPerSecond):F0} |\n\n");
         md.Append("![recovery time distribution](recovery.svg)\n\n");
         if (shown is not null)
         {
@@ -94,10 +94,10 @@ internal static class ExperimentReport
         {
             md.Append(inv, $"- trial {t.Index}, {t.SeedText}: {t.Check.Problem} — {(t.Simulated ? "replay (same digest)" : "rerun alone")}: `{ExperimentCommand.ReplayCommand(t, specPath)}`\n");
         }
-        md.Append("\n## Trials\n\n| # | seed | schedule | digest | result | requests | crashes | kills | kicks dropped | IRQs dropped | lost | dup | errors | duration | wall | req/s |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        md.Append(inv, $"\n## Trials\n\n| # | seed | schedule | digest | result | {spec.Unit} | crashes | kills | kicks dropped | IRQs dropped | lost | dup | errors | duration | wall | {spec.RateUnit}/s |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (var t in trials)
         {
-            md.Append(inv, $"| {t.Index} | {t.Seed} | {t.ScheduleSeed?.ToString(inv) ?? "—"} | {(t.Digest is null ? "—" : $"`{t.Digest}`")} | {(t.Check.Passed ? "pass" : "**FAIL**")} | {t.Check.Requests} | {t.Crashes} | {t.Kills} | {t.KicksDropped} | {t.IrqsDropped} | {t.Check.Lost} | {t.Check.Duplicated} | {t.Check.GuestErrors} | {t.Duration.TotalSeconds:F3} s | {t.WallTime.TotalSeconds:F2} s | {t.RequestsPerSecond:F0} |\n");
+            md.Append(inv, $"| {t.Index} | {t.Seed} | {t.ScheduleSeed?.ToString(inv) ?? "—"} | {(t.Digest is null ? "—" : $"`{t.Digest}`")} | {(t.Check.Passed ? "pass" : "**FAIL**")} | {t.Check.Requests} | {t.Crashes} | {t.Kills} | {t.KicksDropped} | {t.IrqsDropped} | {t.Check.Lost} | {t.Check.Duplicated} | {t.Check.GuestErrors} | {t.Duration.TotalSeconds:F3} s | {t.WallTime.TotalSeconds:F2} s | {t.UnitsPerSecond:F0} |\n");
         }
         return md.ToString();
     }
@@ -122,7 +122,7 @@ internal static class ExperimentReport
             return "—";
         }
         var s = ms.Order().ToArray();
-        double P(double p) => s[Math.Min(s.Length - 1, (int)Math.Floor(p * s.Length))];
+        double P(double p) => Actors.Telemetry.Percentile.NearestRank(s, p);
         return string.Create(CultureInfo.InvariantCulture, $"{P(0.5):F2} / {P(0.9):F2} / {P(0.99):F2} / {s[^1]:F2} ms");
     }
 

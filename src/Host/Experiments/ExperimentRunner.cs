@@ -3,6 +3,9 @@ using LguestActors.Actors.Faults;
 
 namespace LguestActors.Host.Experiments;
 
+/// <summary>A request served at <paramref name="At"/> (from the trial's start), worth <paramref name="Units"/> of the workload's unit (lines, sectors; 0 for a FLUSH).</summary>
+internal readonly record struct Served(TimeSpan At, int Units);
+
 /// <summary>One trial: its seeds, what was injected, what the check found, and the timeline for the plots.</summary>
 /// <param name="Index">The trial's number in the run (1-based).</param>
 /// <param name="Seed">The trial seed: the fault plan's seed (and the simulated world's).</param>
@@ -25,11 +28,15 @@ internal sealed record TrialResult(
     long OtherFaults,
     IReadOnlyList<TimeSpan> FaultInstants,
     IReadOnlyList<TimeSpan> RecoveryTimes,
-    IReadOnlyList<TimeSpan> RequestTimes)
+    IReadOnlyList<Served> Served)
 {
     public long DeviceFailures => Crashes + Kills;
 
-    public double RequestsPerSecond => Duration > TimeSpan.Zero ? Check.Requests / Duration.TotalSeconds : 0;
+    /// <summary>
+    /// The workload's units served per second (<see cref="ExperimentSpec.RateUnit"/>) over the
+    /// trial: what the throughput plot draws over time, so the table and the plot agree.
+    /// </summary>
+    public double UnitsPerSecond => Duration > TimeSpan.Zero ? Served.Sum(s => (double)s.Units) / Duration.TotalSeconds : 0;
 
     public bool Simulated => ScheduleSeed is not null;
 
@@ -89,7 +96,7 @@ internal sealed class ExperimentRunner
 
     /// <summary>Injected failures against the requests served: each failure's recovery time is the wait for the next request served after it.</summary>
     internal static TrialResult Result(TrialPlan plan, ulong? schedule, string? digest, TrialCheck check, TimeSpan duration, TimeSpan wall,
-        FaultInjector injector, DateTimeOffset start, IReadOnlyList<TimeSpan> served, ExperimentSpec spec)
+        FaultInjector injector, DateTimeOffset start, IReadOnlyList<Served> served, ExperimentSpec spec)
     {
         var counters = injector.Counters;
         check = check.WithRing(counters.RequestsTaken, counters.RequestsPublished, spec.Faults.IsActive);
@@ -98,13 +105,13 @@ internal sealed class ExperimentRunner
         int next = 0;
         foreach (var f in faults)
         {
-            while (next < served.Count && served[next] <= f)
+            while (next < served.Count && served[next].At <= f)
             {
                 next++;
             }
             if (next < served.Count)
             {
-                recoveries.Add(served[next] - f);
+                recoveries.Add(served[next].At - f);
             }
         }
         long other = counters.KicksDelayed + counters.KicksDuplicated + counters.IrqsDelayed + counters.IrqsDuplicated

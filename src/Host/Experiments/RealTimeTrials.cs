@@ -44,7 +44,7 @@ internal static class RealTimeTrials
         var console = new TimedConsoleBackend(() => clock.Elapsed);
         var injector = new FaultInjector(spec.Faults with { Seed = plan.Seed });
         TrialCheck check;
-        IReadOnlyList<TimeSpan> served;
+        IReadOnlyList<Served> served;
         if (spec.Workload == BlockWriteVerifyWorkload.Name)
         {
             uint pattern = (uint)plan.Seed;
@@ -60,7 +60,7 @@ internal static class RealTimeTrials
         {
             var exit = await BootAsync(spec, kernel, system, $"trial-{plan.Index}", ConsoleCountWorkload.CommandLine(spec.Count), console, injector, null).ConfigureAwait(false);
             check = ConsoleCountWorkload.Check(spec.Count, console.Output, exit);
-            served = console.Writes.Where(w => w.Text.StartsWith("count ", StringComparison.Ordinal)).Select(w => w.At).ToList();
+            served = ConsoleCountWorkload.Served(console.Writes);
         }
         var duration = clock.Elapsed;
         return ExperimentRunner.Result(plan, null, null, check, duration, duration, injector, start, served, spec);

@@ -27,7 +27,7 @@ internal static class SimulatedTrials
         var injector = new FaultInjector(spec.Faults with { Seed = plan.Seed }, world.Clock);
         var console = new SimulatedConsole(world);
         TrialCheck check;
-        IReadOnlyList<TimeSpan> served;
+        IReadOnlyList<Served> served;
         if (spec.Workload == BlockWriteVerifyWorkload.Name)
         {
             uint pattern = (uint)plan.Seed;
@@ -45,7 +45,7 @@ internal static class SimulatedTrials
         {
             var exit = Boot(spec, kernel, world, "count", ConsoleCountWorkload.CommandLine(spec.Count), console, injector, null);
             check = ConsoleCountWorkload.Check(spec.Count, console.Transcript, exit);
-            served = console.Writes.Where(w => w.Text.StartsWith("count ", StringComparison.Ordinal)).Select(w => w.At).ToList();
+            served = ConsoleCountWorkload.Served(console.Writes);
         }
         var duration = world.Now;
         string digest = world.Digest.Current();

@@ -79,6 +79,35 @@ internal static partial class ConsoleCountWorkload
         return new TrialCheck(count, lost, duplicated, outOfOrder, guestErrors, problem);
     }
 
+    /// <summary>
+    /// When each "count N" line was written, one unit each, stamped with the write that ended it:
+    /// the same lines <see cref="Check"/> counts, even when one write carries several lines (the
+    /// console coalesces) or a line is split over two writes.
+    /// </summary>
+    public static IReadOnlyList<Served> Served(IReadOnlyList<(TimeSpan At, string Text)> writes)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        var ends = new int[writes.Count];
+        var output = new System.Text.StringBuilder();
+        for (int i = 0; i < writes.Count; i++)
+        {
+            output.Append(writes[i].Text);
+            ends[i] = output.Length;
+        }
+        var served = new List<Served>();
+        int write = 0;
+        foreach (Match m in CountLine().Matches(output.ToString()))
+        {
+            int end = m.Index + m.Length;
+            while (write < ends.Length - 1 && ends[write] < end)
+            {
+                write++;
+            }
+            served.Add(new Served(writes[write].At, 1));
+        }
+        return served;
+    }
+
     [GeneratedRegex(@"^count (\d+)\r?$", RegexOptions.Multiline)]
     private static partial Regex CountLine();
 }

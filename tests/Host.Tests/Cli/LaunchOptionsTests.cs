@@ -206,4 +206,18 @@ public sealed class LaunchOptionsTests
         Assert.True(Run("--timings", "64").Timings);
         Assert.False(Run("64").Timings);
     }
+
+    [Fact]
+    public void Summary_and_metrics_port_are_off_by_default_and_a_bad_port_is_one_line()
+    {
+        Assert.Null(Run("64").Observe);
+        Assert.Equal(new ObserveOptions(true, null), Run("--summary", "64").Observe);
+        Assert.Equal(new ObserveOptions(false, 9464), Run("--metrics-port=9464", "64").Observe);
+        Assert.Equal(new ObserveOptions(true, 9100), Run("--metrics-port", "9100", "--summary", "64").Observe);
+        foreach (string bad in new[] { "--metrics-port=0", "--metrics-port=65536", "--metrics-port=http", "--metrics-port=" })
+        {
+            var error = Assert.IsType<HostCommand.UsageError>(LaunchOptions.Parse([bad, "64"]));
+            Assert.Equal($"--metrics-port={bad["--metrics-port=".Length..]}: expected a TCP port from 1 to 65535", error.Message);
+        }
+    }
 }

@@ -34,7 +34,7 @@ public sealed class ClusterConfigTests : IDisposable
             // serializers + serialization-bindings: every campaign message, and what comes back is what went
             var result = new TrialResult(3, 77, 2, "0123456789abcdef", new TrialCheck(5, 1, 2, 3, 4, "a problem"), TimeSpan.FromTicks(123456789),
                 TimeSpan.FromSeconds(1.5), 10, 11, 12, 13, 14, [TimeSpan.FromMilliseconds(3), TimeSpan.FromMilliseconds(9)],
-                [TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(1)], [.. Enumerable.Range(0, 40_000).Select(i => TimeSpan.FromTicks(i * 977L))]);
+                [TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(1)], [.. Enumerable.Range(0, 40_000).Select(i => new Served(TimeSpan.FromTicks(i * 977L), i % 129))]);
             object[] messages =
             [
                 new CampaignOffer("c1", "experiment { }", [1, 2, 3], 4096, null, 256),
@@ -55,10 +55,10 @@ public sealed class ClusterConfigTests : IDisposable
                 {
                     case TrialDone done:
                         var t = done.Result;
-                        Assert.Equal(result with { FaultInstants = [], RecoveryTimes = [], RequestTimes = [] }, t with { FaultInstants = [], RecoveryTimes = [], RequestTimes = [] });
+                        Assert.Equal(result with { FaultInstants = [], RecoveryTimes = [], Served = [] }, t with { FaultInstants = [], RecoveryTimes = [], Served = [] });
                         Assert.Equal(result.FaultInstants, t.FaultInstants);
                         Assert.Equal(result.RecoveryTimes, t.RecoveryTimes);
-                        Assert.Equal(result.RequestTimes, t.RequestTimes);
+                        Assert.Equal(result.Served, t.Served);
                         // 40,000 completions fit well inside Akka.Remote's default 128,000-byte frame.
                         Assert.True(bytes.Length < 128_000, $"{bytes.Length} bytes");
                         break;

@@ -102,15 +102,18 @@ public sealed class BlockDevice : VirtioDevice
             case BlockRequestKind.Invalid:
                 Log.Warning("block: request {0} refused with IOERR: {1}", request.Head, request.Problem);
                 Finish(request.Head, request.StatusAddress, BlockConfig.StatusIoError, 1);
+                Measure(request, "ioerr");
                 return;
             case BlockRequestKind.Unsupported:
                 Log.Info("block: request {0}: {1}; UNSUPP", request.Head, request.Problem);
                 Finish(request.Head, request.StatusAddress, BlockConfig.StatusUnsupported, 1);
+                Measure(request, "unsupp");
                 return;
             case BlockRequestKind.GetId:
                 var chain = new DescriptorChain(request.Head, [.. request.Data]);
                 int written = chain.Write(Memory, _serial);
                 Finish(request.Head, request.StatusAddress, BlockConfig.StatusOk, (uint)written + 1);
+                Measure(request, "ok");
                 return;
         }
         if (_held.Count > 0 || (request.Kind == BlockRequestKind.Flush && _inFlight.Count > 0))
@@ -158,11 +161,13 @@ public sealed class BlockDevice : VirtioDevice
             {
                 uint written = request.Kind == BlockRequestKind.Read ? (uint)request.DataLength + 1 : 1;
                 Finish(done.Head, request.StatusAddress, BlockConfig.StatusOk, written);
+                Measure(request, "ok");
             }
             else
             {
                 Log.Warning("block: host I/O error, request {0} completes with IOERR: {1}", done.Head, done.Error);
                 Finish(done.Head, request.StatusAddress, BlockConfig.StatusIoError, 1);
+                Measure(request, "ioerr");
             }
             ReleaseHeld();
             RaiseIfWanted(queue);
@@ -205,6 +210,25 @@ public sealed class BlockDevice : VirtioDevice
                 _state.CompletedUnsupported++;
                 break;
         }
+    }
+
+    /// <summary>lguest.block.operations and, for a read or write that succeeded, lguest.block.bytes: its data, sector-exact.</summary>
+    private void Measure(BlockRequest request, string status)
+    {
+        if (_state.Virtio.Metrics is not { } metrics)
+        {
+            return;
+        }
+        string op = request.Kind switch
+        {
+            BlockRequestKind.Read => "read",
+            BlockRequestKind.Write => "write",
+            BlockRequestKind.Flush => "flush",
+            BlockRequestKind.GetId => "get_id",
+            _ => "other",
+        };
+        bool moved = status == "ok" && request.Kind is BlockRequestKind.Read or BlockRequestKind.Write;
+        metrics.BlockOperation(op, status, moved ? request.DataLength : 0);
     }
 
     /// <summary>

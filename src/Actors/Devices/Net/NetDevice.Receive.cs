@@ -39,11 +39,13 @@ public sealed partial class NetDevice
         if (!Running)
         {
             _state.RxDroppedNoBuffer++;
+            _state.Virtio.Metrics?.FrameDropped("no_buffer");
             return;
         }
         if (frame.Length > EthernetFrame.MaxSize)
         {
             _state.RxDroppedOversize++;
+            _state.Virtio.Metrics?.FrameDropped("oversize");
             return;
         }
         var rx = Queues![ReceiveQueue];
@@ -57,6 +59,7 @@ public sealed partial class NetDevice
         if (chain is null && !rx.TryPop(out chain))
         {
             _state.RxDroppedNoBuffer++;
+            _state.Virtio.Metrics?.FrameDropped("no_buffer");
             return;
         }
         int total = NetHeader.Size + frame.Length;
@@ -64,6 +67,7 @@ public sealed partial class NetDevice
         {
             _heldRx = chain; // the frame does not fit; the buffer waits for one that does
             _state.RxDroppedOversize++;
+            _state.Virtio.Metrics?.FrameDropped("oversize");
             return;
         }
         // No offloads were offered: the header says nothing (flags 0, GSO_NONE).
@@ -77,6 +81,7 @@ public sealed partial class NetDevice
         });
         rx.Complete(chain.Head, (uint)total);
         _state.RxFrames++;
+        _state.Virtio.Metrics?.FrameReceived();
         _state.RxBytes += frame.Length;
     }
 

@@ -49,6 +49,7 @@ public sealed partial class NetDevice
         if (chain.ReadableLength > NetHeader.Size + EthernetFrame.MaxSize)
         {
             _state.TxDropped++;
+            _state.Virtio.Metrics?.FrameDropped("bad_length");
             return null;
         }
         Span<byte> header = stackalloc byte[NetHeader.Size];
@@ -62,9 +63,11 @@ public sealed partial class NetDevice
         if (!EthernetFrame.IsValidSize(frame.Length))
         {
             _state.TxDropped++;
+            _state.Virtio.Metrics?.FrameDropped("bad_length");
             return null;
         }
         _state.TxFrames++;
+        _state.Virtio.Metrics?.FrameSent();
         _state.TxBytes += frame.Length;
         return frame;
     }

@@ -55,6 +55,7 @@ public sealed partial class NetDevice : VirtioDevice
             return;
         }
         _state.BackendStarted = true;
+        _state.Inbox.Metrics = _state.Virtio.Metrics;
         _backend.Start(Self, _mac, _state.Inbox);
     }
 

@@ -23,6 +23,15 @@ public sealed class NetInbox
 
     public int Bound { get; }
 
+    /// <summary>Where a backlog drop is also counted (lguest.net.frames_dropped, reason backlog); set once the device's metrics exist.</summary>
+    public Telemetry.DeviceMetrics? Metrics
+    {
+        get => Volatile.Read(ref _metrics);
+        set => Volatile.Write(ref _metrics, value);
+    }
+
+    private Telemetry.DeviceMetrics? _metrics;
+
     /// <summary>Frames dropped because the device had <see cref="Bound"/> frames waiting.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
@@ -34,6 +43,7 @@ public sealed class NetInbox
         {
             Interlocked.Decrement(ref _queued);
             Interlocked.Increment(ref _dropped);
+            Metrics?.FrameDropped("backlog");
             return false;
         }
         device.Tell(new NetFrameIn(frame), sender ?? ActorRefs.NoSender);

@@ -40,6 +40,9 @@ public sealed class VirtioDeviceState
 
     private DeviceFaults _faults = DeviceFaults.None;
 
+    /// <summary>Where a device kind's own instruments go (frames, block operations), or null; the queues report through <see cref="Events"/>.</summary>
+    public Telemetry.DeviceMetrics? Metrics { get; set; }
+
     /// <summary>Where this device's lifecycle and queues report what happens (<see cref="NoDeviceEvents"/> by default).</summary>
     public IDeviceEvents Events
     {
