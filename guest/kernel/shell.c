@@ -92,7 +92,7 @@ void shell_run(void)
         if (line[0] == 0)
             continue;
         if (strcmp(line, "help") == 0)
-            kprintf("commands: help, devices, echo TEXT, uptime, spin SECONDS, net, ping ADDR [count], blk info|write|verify|flush, poweroff\n");
+            kprintf("commands: help, devices, echo TEXT, uptime, spin SECONDS, net, ping ADDR [count], blk info|write|verify|flush, rng [N], poweroff\n");
         else if (strcmp(line, "devices") == 0)
             cmd_devices();
         else if (strcmp(line, "echo") == 0)
@@ -105,6 +105,8 @@ void shell_run(void)
             cmd_uptime();
         else if (starts_with(line, "spin "))
             cmd_spin(line + 5);
+        else if (strcmp(line, "rng") == 0 || starts_with(line, "rng "))
+            rng_command(line + 3);
         else if (strcmp(line, "net") == 0)
             cmd_net();
         else if (starts_with(line, "ping "))

@@ -41,10 +41,11 @@ internal abstract record HostCommand
 /// <param name="Simulation">Run on the simulation engine (<c>--simulate</c>, <c>--record</c>), or null for real time.</param>
 /// <param name="FirstName">The first VM's name: <c>guest</c>, or <c>guest-1</c> when <c>--fleet</c> copies it.</param>
 /// <param name="Timings">--timings: report where the start-up time went, on stderr at exit.</param>
+/// <param name="Rng">--rng: give the first VM a virtio entropy device (rng0), fed by the OS (seeded in a simulation).</param>
 internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, string CommandLine,
     NetAttachment? Net = null, Actors.Devices.Net.MacAddress? Mac = null, IReadOnlyList<ExtraVmOptions>? ExtraVms = null,
     IReadOnlyList<BlockOption>? BlockDevices = null, SimulationOptions? Simulation = null, string FirstName = LaunchOptions.FirstVmName,
-    bool Timings = false)
+    bool Timings = false, bool Rng = false)
 {
     public const int MinMemoryMegabytes = 1;
 
@@ -59,7 +60,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
     private const ulong Mebibyte = 1024 * 1024;
 
     /// <summary>Options that lguest had and this host will have, each its own later issue.</summary>
-    private static readonly string[] NotYetSupported = ["tunnet", "initrd", "rng"];
+    private static readonly string[] NotYetSupported = ["tunnet", "initrd"];
 
     public ulong MemoryBytes => (ulong)MemoryMegabytes * Mebibyte;
 
@@ -70,7 +71,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         var positional = new List<string>();
         var blocks = new List<BlockOption>();
         string commandLine = "";
-        bool help = false, version = false, timings = false;
+        bool help = false, version = false, timings = false, rng = false;
         string? error = null;
         int? firstFleet = null;
         NetAttachment? net = null;
@@ -99,6 +100,9 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                         break;
                     case "--timings":
                         timings = true;
+                        break;
+                    case "--rng":
+                        rng = true;
                         break;
                     case "--fleet" or "--fleet=" when i + 1 >= args.Count || arg == "--fleet=":
                         error ??= "option --fleet needs a count: --fleet=N";
@@ -201,7 +205,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         {
             return new HostCommand.UsageError($"--vm={twice.Key}: two VMs with the same name");
         }
-        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options(), firstName, timings));
+        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options(), firstName, timings, rng));
     }
 
     /// <summary>The name of the VM the positional arguments describe (/user/vmm/vm-guest).</summary>

@@ -193,4 +193,11 @@ public sealed class LaunchOptionsTests
         Assert.True(Run("--timings", "64").Timings);
         Assert.False(Run("64").Timings);
     }
+
+    [Fact]
+    public void Rng_is_a_flag_and_off_by_default()
+    {
+        Assert.True(Run("--rng", "64").Rng);
+        Assert.False(Run("64").Rng);
+    }
 }
