@@ -38,9 +38,10 @@ internal static class Usage
                          kernel command line (for the first VM, same as after --)
               --vm=NAME:MEM[:KERNEL]
                          boot another VM in the same process; the --net, --mac and
-                         --cmdline after it are its own (disks only on the first VM). Its console output goes to
-                         stderr, each line prefixed [NAME]; it takes no input. The
-                         host exits when the first VM (named guest) ends.
+                         --cmdline after it are its own (disks only on the first VM).
+                         Its console output goes to stderr, each line prefixed
+                         [NAME]; it takes no input. The host exits when the first
+                         VM (named guest) ends.
               --fleet=N  N identical copies of the VM before it (the first VM, or the
                          last --vm), named NAME-1..NAME-N: the first VM's copies are
                          guest-1 (the terminal's) and guest-2..N (on stderr, prefixed).

@@ -108,6 +108,13 @@ internal static class SimulatedHost
         {
             outcome = (stop.Code, stop.Text);
         }
+        else if (!ended.IsCompleted && world.Now < limit)
+        {
+            // Nothing is ready, no timer is armed and no input is to come: a tickless guest halted
+            // at its prompt would wait for ever, so the run ends here, not at the limit.
+            outcome = (ExitCodes.Failure, string.Create(CultureInfo.InvariantCulture,
+                $"the guest is waiting with nothing left to wake it (halted, no clock event armed, no more input) at {world.Now.TotalSeconds:F3} s virtual"));
+        }
         else if (!ended.IsCompleted)
         {
             outcome = (ExitCodes.Failure, string.Create(CultureInfo.InvariantCulture, $"the guest did not end within the virtual time limit of {limit.TotalSeconds} s (--time-limit)"));

@@ -80,7 +80,8 @@ public sealed partial class SimulatedHostTests : IDisposable
     [Fact]
     public async Task A_guest_that_never_powers_off_ends_at_the_virtual_time_limit()
     {
-        var run = await RunAsync(null, "--simulate", "--time-limit=3s", "32");
+        string script = File(_dir, "busy.txt", "spin 10\n"); // busy past the limit: never idle
+        var run = await RunAsync(null, "--simulate", "--time-limit=3s", "--input", script, "32");
 
         Assert.Equal(1, run.Code);
         Assert.Contains("the guest did not end within the virtual time limit of 3 s (--time-limit)", run.Error, StringComparison.Ordinal);
@@ -88,11 +89,23 @@ public sealed partial class SimulatedHostTests : IDisposable
     }
 
     [Fact]
+    public async Task A_guest_idle_with_nothing_left_to_wake_it_ends_the_run_at_once_and_says_so()
+    {
+        var run = await RunAsync(null, "--simulate", "--time-limit=3600s", "32");
+
+        Assert.Equal(1, run.Code);
+        Assert.Contains("lguest> ", run.Console, StringComparison.Ordinal);
+        Assert.Matches(@"the guest is waiting with nothing left to wake it \(halted, no clock event armed, no more input\) at 0\.\d+ s virtual", run.Error);
+    }
+
+    [Fact]
     public async Task A_signal_stops_a_simulated_run_with_its_exit_code_and_the_digest_is_still_printed()
     {
         using var host = new HostHarness { SearchRoots = [AppContext.BaseDirectory, RepoPaths.Root] };
-        // A simulated run drives its world on the calling thread: start it on another.
-        var run = Task.Run(() => host.RunAsync(Program.LauncherProps, "--simulate", "--time-limit=1000000s", "32"));
+        // A simulated run drives its world on the calling thread: start it on another. The guest
+        // stays busy (an idle one would end the run at once: nothing could wake it).
+        string script = File(_dir, "busy.txt", "spin 100000\n");
+        var run = Task.Run(() => host.RunAsync(Program.LauncherProps, "--simulate", "--time-limit=1000000s", "--input", script, "32"));
         Assert.True(SpinWait.SpinUntil(() => host.Signals.Registered, TimeSpan.FromMinutes(1)), "the host never listened for signals");
 
         host.Signals.Raise(StopSignal.Terminate);
