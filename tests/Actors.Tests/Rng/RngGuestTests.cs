@@ -20,21 +20,19 @@ public sealed partial class RngGuestTests : TestKit
     [Fact]
     public async Task The_rng_shell_command_prints_the_bytes_the_device_drew_from_its_source()
     {
-        var console = new InMemoryConsoleBackend();
-        var exits = CreateTestProbe();
-        Sys.ActorOf(GuestSupervisor.Props(Config("", console, new SeededEntropySource(5)), exits.Ref));
+        var guest = BootedGuest.Start(this, GuestImages.Read(), devices: [new RngDeviceConfig(new SeededEntropySource(5))]);
 
-        await console.WaitForOutputAsync("lguest> ", Timeout);
-        console.Type("rng 24\r");
-        await console.WaitForOutputAsync("\r\nlguest> ", Timeout);
-        console.Type("devices\r");
-        await console.WaitForOutputAsync("rng type 4 status 0x07", Timeout);
-        console.Type("poweroff\r");
-        await exits.ExpectMsgAsync<VmExited>(Timeout);
+        await guest.WaitForOutputAsync("lguest> ", Timeout);
+        guest.Type("rng 24");
+        await guest.WaitForOutputAsync("\r\nlguest> ", Timeout);
+        guest.Type("devices");
+        await guest.WaitForOutputAsync("rng type 4 status 0x07", Timeout);
+        guest.Type("poweroff");
+        await guest.ExitedAsync(Timeout);
 
         var expected = new byte[24];
         new SeededEntropySource(5).Fill(expected);
-        Assert.Contains($"rng 24\r\n{Convert.ToHexStringLower(expected)}\r\n", console.Output, StringComparison.Ordinal);
+        Assert.Contains($"rng 24\r\n{Convert.ToHexStringLower(expected)}\r\n", guest.Console.Output, StringComparison.Ordinal);
     }
 
     [Fact]
