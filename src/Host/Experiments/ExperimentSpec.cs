@@ -41,7 +41,7 @@ internal sealed record ExperimentSpec(
     /// <summary>What the workload's count counts.</summary>
     public string Unit => Workload == BlockWriteVerifyWorkload.Name ? "sectors" : "requests";
 
-    public static readonly IReadOnlyList<string> Workloads = [ConsoleCountWorkload.Name, BlockWriteVerifyWorkload.Name];
+    public static readonly IReadOnlyList<string> Workloads = [ConsoleCountWorkload.Name, BlockWriteVerifyWorkload.Name, RngCountWorkload.Name];
 
     /// <exception cref="ConfigurationException">a missing or bad key; the message names it.</exception>
     public static ExperimentSpec Parse(string hocon)
