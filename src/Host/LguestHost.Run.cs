@@ -101,7 +101,7 @@ internal static partial class LguestHost
         public override int ExitCode => 0;
     }
 
-    private static string SignalName(StopSignal signal) => signal switch
+    internal static string SignalName(StopSignal signal) => signal switch
     {
         StopSignal.Interrupt => "INT",
         StopSignal.Terminate => "TERM",

@@ -38,6 +38,10 @@ internal static partial class LguestHost
             {
                 return await Experiments.ExperimentCommand.RunAsync(args.Skip(1).ToList(), env).ConfigureAwait(false);
             }
+            if (args.Count > 0 && args[0] == Cluster.NodeCommand.Name)
+            {
+                return await Cluster.NodeCommand.RunAsync(args.Skip(1).ToList(), env).ConfigureAwait(false);
+            }
             switch (LaunchOptions.Parse(args))
             {
                 case HostCommand.ShowHelp:
