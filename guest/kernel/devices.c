@@ -49,7 +49,7 @@ const char *device_type_name(uint8_t type)
     case VIRTIO_ID_NET: return "net";
     case VIRTIO_ID_BLOCK: return "block";
     case VIRTIO_ID_CONSOLE: return "console";
-    case 4: return "rng";
+    case VIRTIO_ID_RNG: return "rng";
     default: return "unknown";
     }
 }

@@ -75,6 +75,7 @@ void device_set_status(struct lg_device *dev, uint8_t status);
 #define VIRTIO_ID_NET 1
 #define VIRTIO_ID_BLOCK 2
 #define VIRTIO_ID_CONSOLE 3
+#define VIRTIO_ID_RNG 4
 #define VIRTIO_STATUS_ACKNOWLEDGE 1
 #define VIRTIO_STATUS_DRIVER 2
 #define VIRTIO_STATUS_DRIVER_OK 4
@@ -148,6 +149,14 @@ int blk_bench(uint32_t mb);
 int blktest_run(void);
 int blkbench_run(void);
 void blk_command(const char *line);
+
+/* rng.c: virtio entropy */
+int rng_init(void);
+int rng_present(void);
+int rng_read(uint8_t *buf, uint32_t len);
+void rng_command(const char *args);
+int rng_run(void);
+extern uint32_t rng_requests, rng_bytes;
 
 /* shell.c */
 void shell_run(void);

@@ -22,6 +22,7 @@ int main(void)
     if (console_init() != 0)
         lg_shutdown("kernel: no usable virtio console in the device page", LGUEST_SHUTDOWN_POWEROFF);
     net_init();             /* optional: a VM without a net device has no network */
+    rng_init();             /* optional too: the shell's rng command says when it is missing */
     if (blk_init() != 0 && device_find(VIRTIO_ID_BLOCK))
         kprintf("kernel: the block device is unusable (too little RAM for its buffers, or a short ring)\n");
     if (has_arg(lg_cmdline(), "run=selftest"))
@@ -33,6 +34,8 @@ int main(void)
     const char *run = kernel_arg("run=");
     if (run && strncmp(run, "count", 5) == 0)
         return count_run();
+    if (run && strncmp(run, "rng", 3) == 0)
+        return rng_run();
     if (run && strncmp(run, "selftest", 8) != 0)
         return net_run(run);
     shell_run();

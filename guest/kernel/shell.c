@@ -104,7 +104,7 @@ void shell_run(void)
         if (line[0] == 0)
             continue;
         if (strcmp(line, "help") == 0)
-            kprintf("commands: help, devices, echo TEXT, uptime, spin SECONDS, net, ping ADDR [count], blk info|write|verify|flush, panic TEXT, poweroff\n");
+            kprintf("commands: help, devices, echo TEXT, uptime, spin SECONDS, net, ping ADDR [count], blk info|write|verify|flush, rng [N], panic TEXT, poweroff\n");
         else if (strcmp(line, "devices") == 0)
             cmd_devices();
         else if (strcmp(line, "echo") == 0)
@@ -119,6 +119,8 @@ void shell_run(void)
             cmd_spin(line + 5);
         else if (starts_with(line, "panic "))
             cmd_panic(line + 6);
+        else if (strcmp(line, "rng") == 0 || starts_with(line, "rng "))
+            rng_command(line + 3);
         else if (strcmp(line, "net") == 0)
             cmd_net();
         else if (starts_with(line, "ping "))

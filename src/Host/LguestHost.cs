@@ -5,6 +5,7 @@ using LguestActors.Actors.Devices;
 using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Devices.Net;
+using LguestActors.Actors.Devices.Rng;
 using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Network;
 using LguestActors.Host.Cli;
@@ -321,6 +322,9 @@ internal static partial class LguestHost
         return outcome.code;
     }
 
+    /// <summary>--rng: the first VM's entropy device, after its other devices (lguest's launcher added it last too).</summary>
+    internal static DeviceConfig[] RngOf(LaunchOptions options, IEntropySource source) => options.Rng ? [new RngDeviceConfig(source)] : [];
+
     private static IEnumerable<NetAttachment> NetAttachments(LaunchOptions options) =>
         new[] { options.Net }.Concat((options.ExtraVms ?? []).Select(v => v.Net)).OfType<NetAttachment>();
 
@@ -348,7 +352,7 @@ internal static partial class LguestHost
 
         var vms = new List<VmConfig>
         {
-            new(options.FirstName, options.MemoryBytes, kernel, options.CommandLine, [new ConsoleConfig(console), .. disks, .. NetOf(options.FirstName, options.Net, options.Mac)])
+            new(options.FirstName, options.MemoryBytes, kernel, options.CommandLine, [new ConsoleConfig(console), .. disks, .. NetOf(options.FirstName, options.Net, options.Mac), .. RngOf(options, OsEntropySource.Instance)])
             {
                 Initrd = initrd,
             },

@@ -58,7 +58,10 @@ public static class HostNetwork
         }
     }
 
-    /// <summary>Pings <paramref name="address"/> from namespace <paramref name="ns"/> with tools/icmp_ping.py (python3, raw sockets).</summary>
-    public static (int Code, string Output) Ping(string ns, string address, int count) =>
-        Run("ip", $"netns exec {ns} python3 {Path.Combine(RepoPaths.Root, "tools", "icmp_ping.py")} {address} {count}");
+    /// <summary>
+    /// Pings <paramref name="address"/> from namespace <paramref name="ns"/> with a python3 ICMP
+    /// script (raw sockets; this repository's is tools/icmp_ping.py) taking the address and the count.
+    /// </summary>
+    public static (int Code, string Output) Ping(string pingScript, string ns, string address, int count) =>
+        Run("ip", $"netns exec {ns} python3 {pingScript} {address} {count}");
 }

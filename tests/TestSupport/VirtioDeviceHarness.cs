@@ -1,6 +1,8 @@
 using Akka.Actor;
+using LguestActors.Actors.Devices;
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Devices.Virtio;
+using LguestActors.Actors.Faults;
 using LguestActors.Actors.Launcher;
 using LguestActors.Cpu.Memory;
 
@@ -53,6 +55,33 @@ public sealed class VirtioDeviceHarness
         return new VirtioDeviceHarness(memory, ramSize, page);
     }
 
+    /// <summary>
+    /// A harness for any device kind, laid out as the launcher lays it out: the kind's id and
+    /// queues, the config's offered features and config space (console, net, block, rng — or a
+    /// kind of your own).
+    /// </summary>
+    public static VirtioDeviceHarness For(DeviceConfig config, ushort queueSize = DeviceSpec.DefaultQueueSize, ulong ramSize = DefaultRamSize)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return Create(new DeviceSpec(config.Kind.VirtioId, config.Kind.QueueCount, config.OfferedFeatures(), config.ConfigSpace(queueSize), queueSize), ramSize);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="config"/>'s device actor the way the launcher does (its Props from the
+    /// config, with a fresh <see cref="VirtioDeviceState"/> that outlives restarts), returned with
+    /// that state. <paramref name="faults"/> injects a fault plan into it, as a VM's would.
+    /// Wrap <see cref="DeviceUnderTest.Props"/> in a <see cref="SupervisingParent"/> to survive crashes.
+    /// </summary>
+    public DeviceUnderTest Prepare(DeviceConfig config, IActorRef interrupts, FaultInjector? faults = null, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        name ??= config.Kind.ChildName(0);
+        faults ??= FaultInjector.None;
+        var state = new VirtioDeviceState(config.Kind.QueueCount) { Faults = faults.ForDevice(name) };
+        var props = config.CreateProps(new DeviceContext(name, Memory, Transport, interrupts, state, faults.ForBackend(name)));
+        return new DeviceUnderTest(name, props, state);
+    }
+
     /// <summary>A harness for the virtio console (receiveq = Drivers[0], transmitq = Drivers[1]).</summary>
     public static VirtioDeviceHarness ForConsole(ushort queueSize = DeviceSpec.DefaultQueueSize) =>
         Create(new DeviceSpec(ConsoleDevice.VirtioId, ConsoleDevice.QueueCount, ConsoleDevice.OfferedFeatures(), ReadOnlyMemory<byte>.Empty, queueSize));
@@ -78,4 +107,14 @@ public sealed class VirtioDeviceHarness
         WriteStatus(status);
         return new Actors.Protocol.StartDevice(status, Memory.ReadOnlySpan(Descriptor.AcceptedFeaturesAddress, Descriptor.FeatureLength).ToArray());
     }
+}
+
+/// <summary>A device made by <see cref="VirtioDeviceHarness.Prepare"/>: its child name, Props and the state that outlives its restarts.</summary>
+public sealed record DeviceUnderTest(string Name, Props Props, VirtioDeviceState State)
+{
+    /// <summary>Spawns it directly (a crash stops the test's actor: use <see cref="SpawnSupervisedAsync"/> to survive one).</summary>
+    public IActorRef Spawn(IActorRefFactory system) => system.ActorOf(Props, Name);
+
+    /// <summary>Spawns it under a <see cref="SupervisingParent"/> (restart on a crash, as the launcher does); returns the device's ref.</summary>
+    public Task<IActorRef> SpawnSupervisedAsync(IActorRefFactory system, TimeSpan timeout) => SupervisingParent.SpawnAsync(system, Props, timeout);
 }

@@ -15,6 +15,7 @@ public static class DeviceKinds
         ConsoleConfig.Declared,
         NetDeviceConfig.Declared,
         BlockDeviceConfig.Declared,
+        Rng.RngDeviceConfig.Declared,
     ];
 
     /// <summary>Whether <paramref name="name"/> is a child name some kind gives (console, console1, net0, blk2 …).</summary>

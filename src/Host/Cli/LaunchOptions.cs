@@ -44,10 +44,11 @@ internal abstract record HostCommand
 /// <param name="Engine">Every vCPU's engine (<c>--engine</c>), or null for lguest.vcpu.engine in config/akka.hocon.</param>
 /// <param name="InitrdPath">The first VM's <c>--initrd=FILE</c>, or null for none.</param>
 /// <param name="Observe">--summary and --metrics-port (<see cref="ObserveFlags"/>).</param>
+/// <param name="Rng">--rng: give the first VM a virtio entropy device (rng0), fed by the OS (seeded in a simulation).</param>
 internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, string CommandLine,
     NetAttachment? Net = null, Actors.Devices.Net.MacAddress? Mac = null, IReadOnlyList<ExtraVmOptions>? ExtraVms = null,
     IReadOnlyList<BlockOption>? BlockDevices = null, SimulationOptions? Simulation = null, string FirstName = LaunchOptions.FirstVmName,
-    bool Timings = false, Cpu.CpuEngine? Engine = null, string? InitrdPath = null, ObserveOptions? Observe = null)
+    bool Timings = false, Cpu.CpuEngine? Engine = null, string? InitrdPath = null, ObserveOptions? Observe = null, bool Rng = false)
 {
     public const int MinMemoryMegabytes = 1;
 
@@ -62,7 +63,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
     private const ulong Mebibyte = 1024 * 1024;
 
     /// <summary>Options that lguest had and this host will have, each its own later issue.</summary>
-    private static readonly string[] NotYetSupported = ["tunnet", "rng"];
+    private static readonly string[] NotYetSupported = ["tunnet"];
 
     public ulong MemoryBytes => (ulong)MemoryMegabytes * Mebibyte;
 
@@ -73,7 +74,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         var positional = new List<string>();
         var blocks = new List<BlockOption>();
         string commandLine = "";
-        bool help = false, version = false, timings = false;
+        bool help = false, version = false, timings = false, rng = false;
         string? error = null;
         int? firstFleet = null;
         NetAttachment? net = null;
@@ -105,6 +106,9 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                         break;
                     case "--timings":
                         timings = true;
+                        break;
+                    case "--rng":
+                        rng = true;
                         break;
                     case "--fleet" or "--fleet=" when i + 1 >= args.Count || arg == "--fleet=":
                         error ??= "option --fleet needs a count: --fleet=N";
@@ -236,7 +240,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         {
             return new HostCommand.UsageError($"--vm={twice.Key}: two VMs with the same name");
         }
-        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options(), firstName, timings, engine, initrd, observe.Options()));
+        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options(), firstName, timings, engine, initrd, observe.Options(), rng));
     }
 
     /// <summary>The name of the VM the positional arguments describe (/user/vmm/vm-guest).</summary>

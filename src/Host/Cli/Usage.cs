@@ -37,6 +37,9 @@ internal static class Usage
               --net=tap:IFNAME
                          give the VM a virtio net device on the host TAP interface IFNAME
                          (Linux, needs CAP_NET_ADMIN; the host addresses and brings it up)
+              --rng      give the first VM a virtio entropy device (rng0) fed by the
+                         host's OS generator (from the seed under --simulate); off
+                         by default (docs/HOST.md says why)
               --mac=52:54:00:12:34:56
                          the net device's MAC (default: 52:54:00 + a hash of the VM name)
               --cmdline=TEXT

@@ -44,7 +44,7 @@ internal sealed record ExperimentSpec(
     /// <summary>What the throughput counts (the plot's axis and the table's rate): block trials write every sector, then read it back.</summary>
     public string RateUnit => Workload == BlockWriteVerifyWorkload.Name ? "sectors written or read" : "requests";
 
-    public static readonly IReadOnlyList<string> Workloads = [ConsoleCountWorkload.Name, BlockWriteVerifyWorkload.Name];
+    public static readonly IReadOnlyList<string> Workloads = [ConsoleCountWorkload.Name, BlockWriteVerifyWorkload.Name, RngCountWorkload.Name];
 
     /// <exception cref="ConfigurationException">a missing or bad key; the message names it.</exception>
     public static ExperimentSpec Parse(string hocon)

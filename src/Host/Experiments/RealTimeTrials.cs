@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using LguestActors.Actors.Devices;
 using LguestActors.Actors.Devices.Block;
+using LguestActors.Actors.Devices.Rng;
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Faults;
 using LguestActors.Actors.Launcher;
@@ -56,6 +57,14 @@ internal static class RealTimeTrials
             check = BlockWriteVerifyWorkload.Check(pattern, spec.Count, write, verify, disk.Contents());
             served = timed.Completions;
         }
+        else if (spec.Workload == RngCountWorkload.Name)
+        {
+            // Seeded here too: the check must know the bytes to see a request filled twice.
+            var exit = await BootAsync(spec, kernel, system, $"trial-{plan.Index}", RngCountWorkload.CommandLine(spec.Count), console, injector, null,
+                RngCountWorkload.Source(plan.Seed)).ConfigureAwait(false);
+            check = RngCountWorkload.Check(plan.Seed, spec.Count, console.Output, exit);
+            served = RngCountWorkload.Served(console.Writes);
+        }
         else
         {
             var exit = await BootAsync(spec, kernel, system, $"trial-{plan.Index}", ConsoleCountWorkload.CommandLine(spec.Count), console, injector, null).ConfigureAwait(false);
@@ -68,9 +77,9 @@ internal static class RealTimeTrials
 
     /// <summary>Boots one VM of the trial and waits for its end; null if it did not end within the trial timeout.</summary>
     private static async Task<VmExited?> BootAsync(ExperimentSpec spec, byte[] kernel, ActorSystem system, string name, string commandLine,
-        TimedConsoleBackend console, FaultInjector injector, IBlockBackend? disk)
+        TimedConsoleBackend console, FaultInjector injector, IBlockBackend? disk, IEntropySource? entropy = null)
     {
-        var vm = VmLauncher.Launch(system, TrialVm.Config(spec, kernel, name, commandLine, console, injector, disk));
+        var vm = VmLauncher.Launch(system, TrialVm.Config(spec, kernel, name, commandLine, console, injector, disk, entropy));
         try
         {
             return await vm.Exited.WaitAsync(spec.TrialTimeout).ConfigureAwait(false);
@@ -84,13 +93,18 @@ internal static class RealTimeTrials
     }
 }
 
-/// <summary>The VM of a trial: the sample kernel, a console, and the disk for block workloads.</summary>
+/// <summary>The VM of a trial: the sample kernel, a console, the disk for block workloads and the entropy device for rng ones.</summary>
 internal static class TrialVm
 {
     public static VmConfig Config(ExperimentSpec spec, byte[] kernel, string name, string commandLine, Actors.Devices.Console.IConsoleBackend console,
-        FaultInjector injector, IBlockBackend? disk)
+        FaultInjector injector, IBlockBackend? disk, IEntropySource? entropy = null)
     {
-        DeviceConfig[] devices = disk is null ? [new ConsoleConfig(console)] : [new ConsoleConfig(console), new BlockDeviceConfig(disk)];
+        DeviceConfig[] devices =
+        [
+            new ConsoleConfig(console),
+            .. disk is null ? Array.Empty<DeviceConfig>() : [new BlockDeviceConfig(disk)],
+            .. entropy is null ? Array.Empty<DeviceConfig>() : [new RngDeviceConfig(entropy)],
+        ];
         return new VmConfig(name, (ulong)spec.MemoryMib << 20, kernel, commandLine, devices)
         {
             Faults = injector,

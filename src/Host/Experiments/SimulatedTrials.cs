@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Configuration;
 using LguestActors.Actors.Devices.Block;
+using LguestActors.Actors.Devices.Rng;
 using LguestActors.Actors.Faults;
 using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Simulation.Backends;
@@ -41,6 +42,12 @@ internal static class SimulatedTrials
             check = BlockWriteVerifyWorkload.Check(pattern, spec.Count, write, verify, memory.Contents());
             served = timed.Completions;
         }
+        else if (spec.Workload == RngCountWorkload.Name)
+        {
+            var exit = Boot(spec, kernel, world, "rng", RngCountWorkload.CommandLine(spec.Count), console, injector, null, RngCountWorkload.Source(plan.Seed));
+            check = RngCountWorkload.Check(plan.Seed, spec.Count, console.Transcript, exit);
+            served = RngCountWorkload.Served(console.Writes);
+        }
         else
         {
             var exit = Boot(spec, kernel, world, "count", ConsoleCountWorkload.CommandLine(spec.Count), console, injector, null);
@@ -54,9 +61,9 @@ internal static class SimulatedTrials
 
     /// <summary>Boots one VM of the trial and runs the world until it ends; null if it did not within the (virtual) trial timeout.</summary>
     private static VmExited? Boot(ExperimentSpec spec, byte[] kernel, SimulationWorld world, string name, string commandLine,
-        SimulatedConsole console, FaultInjector injector, IBlockBackend? disk)
+        SimulatedConsole console, FaultInjector injector, IBlockBackend? disk, IEntropySource? entropy = null)
     {
-        var vm = VmLauncher.Launch(world.System, TrialVm.Config(spec, kernel, name, commandLine, console, injector, disk));
+        var vm = VmLauncher.Launch(world.System, TrialVm.Config(spec, kernel, name, commandLine, console, injector, disk, entropy));
         world.RunUntil(() => vm.Exited.IsCompleted, world.Now + spec.TrialTimeout);
         if (vm.Exited.IsCompleted)
         {

@@ -84,7 +84,10 @@ internal static partial class ConsoleCountWorkload
     /// the same lines <see cref="Check"/> counts, even when one write carries several lines (the
     /// console coalesces) or a line is split over two writes.
     /// </summary>
-    public static IReadOnlyList<Served> Served(IReadOnlyList<(TimeSpan At, string Text)> writes)
+    public static IReadOnlyList<Served> Served(IReadOnlyList<(TimeSpan At, string Text)> writes) => ServedLines(writes, CountLine());
+
+    /// <summary>One unit for each match of <paramref name="line"/> in the console output, stamped with the write that ended it.</summary>
+    internal static IReadOnlyList<Served> ServedLines(IReadOnlyList<(TimeSpan At, string Text)> writes, Regex line)
     {
         ArgumentNullException.ThrowIfNull(writes);
         var ends = new int[writes.Count];
@@ -96,7 +99,7 @@ internal static partial class ConsoleCountWorkload
         }
         var served = new List<Served>();
         int write = 0;
-        foreach (Match m in CountLine().Matches(output.ToString()))
+        foreach (Match m in line.Matches(output.ToString()))
         {
             int end = m.Index + m.Length;
             while (write < ends.Length - 1 && ends[write] < end)

@@ -5,6 +5,7 @@ using LguestActors.Actors.Devices;
 using LguestActors.Actors.Devices.Block;
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Devices.Net;
+using LguestActors.Actors.Devices.Rng;
 using LguestActors.Actors.Faults;
 using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Network;
@@ -259,7 +260,8 @@ internal static class SimulatedHost
         var vms = new List<VmConfig>
         {
             new(LguestHost.VmName, options.MemoryBytes, kernel, options.CommandLine,
-                [new ConsoleConfig(console), .. blockOptions, .. NetOf(LguestHost.VmName, options.Net, options.Mac)])
+                [new ConsoleConfig(console), .. blockOptions, .. NetOf(LguestHost.VmName, options.Net, options.Mac),
+                 .. LguestHost.RngOf(options, new SeededEntropySource(world.Seed, "rng0"))])
             {
                 Initrd = initrd,
             },

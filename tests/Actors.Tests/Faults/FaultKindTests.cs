@@ -1,3 +1,4 @@
+using LguestActors.Actors.Devices;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.TestKit.Xunit2;
@@ -197,7 +198,8 @@ public sealed class FaultKindTests : TestKit
     {
         var bad = Assert.Throws<ConfigurationException>(() => FaultPlan.FromConfig(ConfigurationFactory.ParseString($"devices = [console, {name}]")));
 
-        Assert.Equal($"lguest.faults.devices must be device child names such as console, net0, blk0, not '{name}'", bad.Message);
+        Assert.Equal($"lguest.faults.devices must be device child names such as {DeviceKinds.Examples}, not '{name}'", bad.Message);
+        Assert.StartsWith("console, net0, blk0", DeviceKinds.Examples, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using LguestActors.Actors.Devices.Net;
 using LguestActors.Actors.Faults;
+using LguestActors.Testing;
 using LguestActors.Actors.Protocol;
 using LguestActors.Actors.Tests.Net;
 using static LguestActors.Actors.Tests.Net.NetFrames;

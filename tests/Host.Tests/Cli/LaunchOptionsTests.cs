@@ -220,4 +220,11 @@ public sealed class LaunchOptionsTests
             Assert.Equal($"--metrics-port={bad["--metrics-port=".Length..]}: expected a TCP port from 1 to 65535", error.Message);
         }
     }
+
+    [Fact]
+    public void Rng_is_a_flag_and_off_by_default()
+    {
+        Assert.True(Run("--rng", "64").Rng);
+        Assert.False(Run("64").Rng);
+    }
 }

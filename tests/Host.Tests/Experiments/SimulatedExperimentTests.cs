@@ -52,6 +52,25 @@ public sealed partial class SimulatedExperimentTests : IDisposable
     }
 
     [Fact]
+    public async Task The_rng_workload_under_crashes_answers_every_request_once_with_its_own_bytes_and_replays()
+    {
+        string spec = WriteSpec("""
+            experiment {
+              workload = rng-count, count = 60, trials = 1
+              supervision { max-restarts = 100000, within = 1m, watchdog-interval = 20ms, watchdog-timeout = 2s }
+              faults { devices = [rng0], crash { every-n-requests = 1, points = [all] } }
+            }
+            """);
+
+        var first = await TrialLineAsync(spec, "--trial-seed", "41", "--schedule-seed", "2");
+        var again = await TrialLineAsync(spec, "--trial-seed", "41", "--schedule-seed", "2");
+
+        Assert.Contains(": pass — 60 requests", first, StringComparison.Ordinal);
+        Assert.True(int.Parse(TrialLine().Match(first).Groups["failures"].Value, System.Globalization.CultureInfo.InvariantCulture) >= 60, first);
+        Assert.Equal(first, again);
+    }
+
+    [Fact]
     public async Task Schedules_run_each_trial_under_several_schedule_seeds_and_every_one_keeps_the_invariants()
     {
         string spec = WriteSpec(CrashHeavyBlock);

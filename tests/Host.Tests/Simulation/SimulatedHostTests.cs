@@ -30,6 +30,23 @@ public sealed partial class SimulatedHostTests : IDisposable
     }
 
     [Fact]
+    public async Task With_rng_the_simulated_guest_draws_its_bytes_from_the_seed_and_a_replay_draws_the_same()
+    {
+        string recording = Path.Combine(_dir.FullName, "rng.rec");
+
+        var recorded = await RunAsync("rng 16\npoweroff\n", "--record", recording, "--rng", "32");
+        var replayed = await RunAsync(null, "--replay", recording);
+        var otherSeed = await RunAsync("rng 16\npoweroff\n", "--simulate=2", "--rng", "32");
+
+        Assert.True(recorded.Code == 0, recorded.Error);
+        var bytes = RngOutput().Match(recorded.Console);
+        Assert.True(bytes.Success, recorded.Console);
+        Assert.Equal(recorded.Console, replayed.Console);
+        Assert.Equal(Digest(recorded.Error), Digest(replayed.Error));
+        Assert.DoesNotContain(bytes.Groups[1].Value, otherSeed.Console, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_recorded_session_replays_to_the_same_transcript_and_digest()
     {
         string recording = Path.Combine(_dir.FullName, "session.rec");
@@ -140,6 +157,9 @@ public sealed partial class SimulatedHostTests : IDisposable
     }
 
     private static string Digest(string stderr) => DigestLine().Match(stderr).Groups[1].Value;
+
+    [GeneratedRegex(@"lguest> rng 16\r\n([0-9a-f]{32})\r\n")]
+    private static partial Regex RngOutput();
 
     [GeneratedRegex("digest ([0-9a-f]{16})")]
     private static partial Regex DigestLine();

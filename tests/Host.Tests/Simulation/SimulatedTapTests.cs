@@ -89,11 +89,11 @@ public sealed partial class SimulatedTapTests(ITestOutputHelper output) : IDispo
 
             // The guest boots paced to the wall clock: one ping until it answers, then three that must all come back.
             var deadline = DateTime.UtcNow + Patience;
-            while (HostNetwork.Ping(ns, "10.9.7.2", 1).Code != 0)
+            while (HostNetwork.Ping(Path.Combine(RepoPaths.Root, "tools", "icmp_ping.py"), ns, "10.9.7.2", 1).Code != 0)
             {
                 Assert.True(DateTime.UtcNow < deadline && !run.IsCompleted, $"the guest never answered{Environment.NewLine}{host.Error}");
             }
-            var ping = HostNetwork.Ping(ns, "10.9.7.2", 3);
+            var ping = HostNetwork.Ping(Path.Combine(RepoPaths.Root, "tools", "icmp_ping.py"), ns, "10.9.7.2", 3);
             output.WriteLine(ping.Output);
             Assert.Contains("3 transmitted, 3 received", ping.Output, StringComparison.Ordinal);
         }

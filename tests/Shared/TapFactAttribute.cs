@@ -1,10 +1,10 @@
-using LguestActors.Testing;
+using Xunit;
 
-namespace LguestActors.Host.Tests.Hosting;
+namespace LguestActors.Testing;
 
 /// <summary>A fact on a real TAP interface: where one cannot be made, reported as skipped with the reason.</summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class TapFactAttribute : FactAttribute
+internal sealed class TapFactAttribute : FactAttribute
 {
     public TapFactAttribute()
     {

@@ -1,13 +1,13 @@
 using Akka.Actor;
 using LguestActors.Actors.Supervision;
 
-namespace LguestActors.Actors.Tests.Faults;
+namespace LguestActors.Testing;
 
 /// <summary>
 /// A parent that supervises one device the way the launcher does (restart on throw or Kill), so a
 /// device can be crashed from a test without a whole VM. Ask it <see cref="GetChild"/> for the child.
 /// </summary>
-internal sealed class SupervisingParent : ReceiveActor
+public sealed class SupervisingParent : ReceiveActor
 {
     private readonly IActorRef _child;
 
@@ -18,6 +18,14 @@ internal sealed class SupervisingParent : ReceiveActor
     }
 
     public static Props Props(Props child) => Akka.Actor.Props.Create(() => new SupervisingParent(child));
+
+    /// <summary>Spawns a parent around <paramref name="child"/> and returns the child's own ref (what to send the device).</summary>
+    public static async Task<IActorRef> SpawnAsync(IActorRefFactory system, Props child, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        var parent = system.ActorOf(Props(child));
+        return await parent.Ask<IActorRef>(GetChild.Instance, timeout).ConfigureAwait(false);
+    }
 
     protected override SupervisorStrategy SupervisorStrategy() => new DeviceSupervisorStrategy(_ => null, (_, _) => { });
 

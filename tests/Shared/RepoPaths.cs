@@ -1,7 +1,10 @@
 namespace LguestActors.Testing;
 
-/// <summary>Finds files in the repository from the test's output folder.</summary>
-public static class RepoPaths
+/// <summary>
+/// Finds files in this repository from a test's output folder. Compiled into each test project of
+/// the repository (not part of the LguestActors.Testing package, which is repository-free).
+/// </summary>
+internal static class RepoPaths
 {
     private static readonly Lazy<string> LazyRoot = new(FindRoot);
 
