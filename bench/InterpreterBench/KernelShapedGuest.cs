@@ -32,7 +32,7 @@ internal static class KernelShapedGuest
     private const uint Shutdown = 2;
 
     /// <summary>Builds, runs and checks one variant; returns the retired instructions and the wall time.</summary>
-    public static (ulong Retired, TimeSpan Elapsed) Run(bool highMapped, int functions, int rounds)
+    public static (ulong Retired, TimeSpan Elapsed) Run(bool highMapped, int functions, int rounds, LguestActors.Cpu.CpuEngine engine, LguestActors.Cpu.CompilerOptions compiler)
     {
         uint offset = highMapped ? PageOffset : 0;
         var memory = new GuestMemory(MemoryBytes);
@@ -40,7 +40,7 @@ internal static class KernelShapedGuest
         WriteCode(memory, offset, functions, rounds);
         memory.Write(ReasonAddress, "kernel-shaped bench done\0"u8);
 
-        var cpu = new Interpreter(memory) { Eip = offset + CodeBase, Esp = offset + StackTop, Eflags = 0x202 };
+        var cpu = new Interpreter(memory) { Eip = offset + CodeBase, Esp = offset + StackTop, Eflags = 0x202, CompilerOptions = compiler, Engine = engine };
         cpu.LoadCr3(PageDirectory);
         var options = new StandaloneOptions { InstructionLimit = long.MaxValue, Slice = 1_000_000 };
         var clock = System.Diagnostics.Stopwatch.StartNew();

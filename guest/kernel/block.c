@@ -1,4 +1,5 @@
 #include "kernel.h"
+#include "pattern.h"
 
 /* virtio block: one request queue. Each request takes three descriptors (header, data, status)
  * from a fixed slot, so up to BLK_SLOTS requests are in flight at once. */
@@ -155,19 +156,6 @@ static int sync_request(uint32_t type, uint64_t sector, uint32_t len, int device
     if (complete_one(&status) < 0)
         return -1;
     return status;
-}
-
-/* The test pattern: a pure function of (seed, sector, byte offset), one 32-bit word at a time.
- * The host test computes the same (tests/Actors.Tests/Block/BlockPattern.cs). */
-static inline uint32_t pattern_word(uint32_t seed, uint32_t sector, uint32_t offset)
-{
-    uint32_t x = seed * 0x9E3779B1u ^ sector * 0x85EBCA77u ^ offset * 0xC2B2AE3Du;
-    x ^= x >> 15;
-    x *= 0x2C1B3C6Du;
-    x ^= x >> 12;
-    x *= 0x297A2D39u;
-    x ^= x >> 15;
-    return x;
 }
 
 static void fill_pattern(uint8_t *buf, uint32_t seed, uint32_t sector, uint32_t sectors)

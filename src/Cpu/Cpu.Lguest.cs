@@ -7,9 +7,13 @@ namespace LguestActors.Cpu;
 public sealed unsafe partial class Cpu
 {
     /// <summary>
-    /// The virtual TSC rate reported in lguest_data.tsc_khz at LGUEST_INIT: 1 GHz, and RDTSC
-    /// returns <see cref="Retired"/>, so one guest instruction is one virtual cycle (deterministic).
+    /// What RDTSC reads and LGUEST_INIT announces in lguest_data.tsc_khz. By default one tick per
+    /// retired instruction (deterministic); a vCPU that runs in real time or in a simulation gives
+    /// it a clock (<see cref="ClockTsc"/>) so the counter keeps time while the guest is halted.
     /// </summary>
+    public ITscSource Tsc { get; set; } = RetiredInstructionTsc.Instance;
+
+    /// <summary>The rate every TSC source here announces in lguest_data.tsc_khz: 1 GHz, a tick a nanosecond (or an instruction).</summary>
     public const uint VirtualTscKhz = 1_000_000;
 
     /// <summary>lguest's GDT_ENTRY_TLS_MIN on i386: LOAD_TLS fills GDT slots 6, 7, 8.</summary>
@@ -31,6 +35,13 @@ public sealed unsafe partial class Cpu
     /// (NOTIFY, SET_CLOCKEVENT, ...). The owner serves them as if the guest had made them.
     /// </summary>
     public bool TryDequeueDeferredHypercall(out HypercallRequest call) => _deferredAsync.TryDequeue(out call);
+
+    /// <summary>
+    /// Runs what the guest queued in lguest_data's hypercall ring (lguest's do_async_hcalls): the
+    /// owner calls it before serving every hypercall, as lguest's host did, not only on FLUSH_ASYNC.
+    /// Calls that need the owner wait in <see cref="TryDequeueDeferredHypercall"/>.
+    /// </summary>
+    public void DrainAsyncHypercalls() => FlushAsync();
 
     /// <summary>The guest's interrupt flag: lguest_data.irq_enabled once registered, EFLAGS.IF before.</summary>
     internal bool InterruptsEnabled =>
@@ -90,7 +101,7 @@ public sealed unsafe partial class Cpu
                     return true;
                 }
                 LguestDataAddress = call.Arg1;
-                Memory.WriteU32(call.Arg1 + LguestDataLayout.TscKhz, VirtualTscKhz);
+                Memory.WriteU32(call.Arg1 + LguestDataLayout.TscKhz, Tsc.KiloHertz);
                 _nextAsyncCall = 0;
                 // lguest's check_syscall_vector(): a vector the host cannot give is fatal. Here
                 // that is one below 64 (exceptions, the hypercall trap, the 32 IRQ vectors); 0

@@ -238,8 +238,7 @@ public sealed unsafe partial class Cpu
         }
         uint page = Translate(la, write: false) & 0xFFFFF000;
         CheckPhys(page, 4096);
-        e->Tag = tag;
-        e->Phys = page;
+        e->Fill(la, page, Mem);
         return page;
     }
 
@@ -263,8 +262,7 @@ public sealed unsafe partial class Cpu
         if (!Memory.IsCodePage(page >> 12))
         {
             TlbEntry* e = _wTlb + ((la >> 12) & TlbMask);
-            e->Tag = (la & 0xFFFFF000) | 1;
-            e->Phys = page;
+            e->Fill(la, page, Mem);
         }
         return page;
     }
@@ -298,9 +296,21 @@ public sealed unsafe partial class Cpu
     }
 }
 
-/// <summary>One software-TLB entry: tag (linear page | 1; 0 is never valid) and physical page.</summary>
-internal struct TlbEntry
+/// <summary>
+/// One software-TLB entry: tag (linear page | 1; 0 is never valid), physical page, and the host
+/// address of the linear page's first byte minus that linear address, so compiled code reaches
+/// a byte as addend + linear address (one add; src/Cpu/Compile).
+/// </summary>
+internal unsafe struct TlbEntry
 {
     public uint Tag;
     public uint Phys;
+    public long Addend;
+
+    public void Fill(uint la, uint page, byte* mem)
+    {
+        Tag = (la & 0xFFFFF000) | 1;
+        Phys = page;
+        Addend = (long)(mem + page) - (la & 0xFFFFF000);
+    }
 }

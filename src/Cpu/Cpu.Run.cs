@@ -22,7 +22,7 @@ public sealed unsafe partial class Cpu
 
     /// <summary>Block lookups that missed the linear-EIP table (tests check the fast path is used).</summary>
     internal long SlowLookups;
-    private readonly Dictionary<BlockKey, Block> _blocks = [];
+    private Dictionary<BlockKey, Block> _blocks = []; // replaced only by BlockKeyHashing, before the first run
     private readonly Dictionary<uint, List<Block>> _blocksByPage = [];
     private int _seenCodeEpoch;
 
@@ -52,7 +52,14 @@ public sealed unsafe partial class Cpu
         {
             try
             {
-                RunBlocks(limit);
+                if (_jit is null)
+                {
+                    RunBlocks(limit);
+                }
+                else
+                {
+                    RunCompiled(limit);
+                }
             }
             catch (GuestTrap trap)
             {
@@ -250,6 +257,7 @@ public sealed unsafe partial class Cpu
         _seenCodeEpoch = Memory.CodeEpoch;
         while (Memory.TryDequeueDirtyCodePage(out uint pfn))
         {
+            _jit?.InvalidatePage(pfn);
             if (_blocksByPage.Remove(pfn, out List<Block>? list))
             {
                 foreach (Block b in list)

@@ -14,6 +14,12 @@ public enum ExitReason
 
     /// <summary>A fatal guest fault (<see cref="Cpu.Fault"/>): the guest cannot continue.</summary>
     Fault,
+
+    /// <summary>
+    /// The guest is spin-waiting on PAUSE (PAUSE-loop exiting): EIP is past the PAUSE; call Run
+    /// again to continue, after giving whatever it waits for (a device) a chance to run.
+    /// </summary>
+    Pause,
 }
 
 /// <summary>The result of one <see cref="Cpu.Run"/> slice.</summary>

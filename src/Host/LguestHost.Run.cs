@@ -163,7 +163,7 @@ internal static partial class LguestHost
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
-    private static string SignalName(StopSignal signal) => signal switch
+    internal static string SignalName(StopSignal signal) => signal switch
     {
         StopSignal.Interrupt => "INT",
         StopSignal.Terminate => "TERM",

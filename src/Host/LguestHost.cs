@@ -38,6 +38,10 @@ internal static partial class LguestHost
             {
                 return await Experiments.ExperimentCommand.RunAsync(args.Skip(1).ToList(), env).ConfigureAwait(false);
             }
+            if (args.Count > 0 && args[0] == Cluster.NodeCommand.Name)
+            {
+                return await Cluster.NodeCommand.RunAsync(args.Skip(1).ToList(), env).ConfigureAwait(false);
+            }
             switch (LaunchOptions.Parse(args))
             {
                 case HostCommand.ShowHelp:
@@ -130,6 +134,17 @@ internal static partial class LguestHost
             return ExitCodes.Failure;
         }
 
+        byte[] initrd = [];
+        if (options.InitrdPath is string initrdPath)
+        {
+            (initrd, _, string? initrdError) = KernelFile.ReadInitrd(initrdPath);
+            if (initrdError is not null)
+            {
+                Fail(env, initrdError);
+                return ExitCodes.Failure;
+            }
+        }
+
         // A fleet names one kernel thousands of times: each file is read once, checked once per
         // memory size, and the copies share it.
         var images = new Dictionary<string, (byte[] Image, string Path)>(StringComparer.Ordinal) { [options.KernelPath ?? ""] = (kernel, kernelPath) };
@@ -180,7 +195,7 @@ internal static partial class LguestHost
         {
             if (options.Simulation is not null)
             {
-                var (code, line) = Simulation.SimulatedHost.Run(options, env, config!, settings!, kernel, extraKernels, disks, RecordedArgs(args), replay, stopRequested);
+                var (code, line) = Simulation.SimulatedHost.Run(options, env, config!, settings!, kernel, initrd, extraKernels, disks, RecordedArgs(args), replay, stopRequested);
                 if (line is not null)
                 {
                     Fail(env, line);
@@ -188,7 +203,7 @@ internal static partial class LguestHost
                 return code;
             }
             var blockOptions = new BlockDeviceOptions(IoDispatcher: settings!.DeviceIoDispatcher);
-            int exitCode = await BootWithDisksAsync(options, env, kernel, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList(),
+            int exitCode = await BootWithDisksAsync(options, env, kernel, initrd, extraKernels, config!, settings, disks.Select(d => new BlockDeviceConfig(d, blockOptions)).ToList(),
                 stopRequested, hostBuilder!, timeline).ConfigureAwait(false);
             if (timeline is not null)
             {
@@ -228,7 +243,7 @@ internal static partial class LguestHost
         return (disks, null);
     }
 
-    private static async Task<int> BootWithDisksAsync(LaunchOptions options, HostEnvironment env, byte[] kernel, IReadOnlyList<byte[]> extraKernels,
+    private static async Task<int> BootWithDisksAsync(LaunchOptions options, HostEnvironment env, byte[] kernel, byte[] initrd, IReadOnlyList<byte[]> extraKernels,
         Config config, LguestSettings settings, IReadOnlyList<DeviceConfig> disks, TaskCompletionSource<(int Code, string Line)> stopRequested,
         Task<HostApplicationBuilder> hostBuilder, BootTimeline? timeline)
     {
@@ -265,8 +280,8 @@ internal static partial class LguestHost
             var (plan, supervision) = Experiments.HostFaults.Read(config!);
             IConsoleBackend firstConsole = timeline is null ? console : new FirstByteConsoleBackend(console, timeline);
             // One machine shape for all: past lguest.vcpu.pinned-up-to VMs, every vCPU is on the fleet's pool.
-            var machine = settings.MachineFor(1 + (options.ExtraVms?.Count ?? 0));
-            IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, firstConsole, disks, extraKernels, tapBackends, env)
+            var machine = settings.MachineFor(1 + (options.ExtraVms?.Count ?? 0)) with { Engine = options.Engine ?? settings.Engine };
+            IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, initrd, firstConsole, disks, extraKernels, tapBackends, env)
                 .Select((vm, i) => vm with
                 {
                     Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision, Machine = machine, Timeline = i == 0 ? timeline : null,
@@ -306,7 +321,7 @@ internal static partial class LguestHost
     /// The first VM (the terminal's) and every --vm, with their net devices: a switch is the actor
     /// /user/lan-NAME, created the first time a VM names it; a TAP is the backend opened before.
     /// </summary>
-    private static IReadOnlyList<VmConfig> VmConfigs(ActorSystem system, LaunchOptions options, byte[] kernel, IConsoleBackend console,
+    private static IReadOnlyList<VmConfig> VmConfigs(ActorSystem system, LaunchOptions options, byte[] kernel, byte[] initrd, IConsoleBackend console,
         IReadOnlyList<DeviceConfig> disks, IReadOnlyList<byte[]> extraKernels, Dictionary<string, INetBackend> taps, HostEnvironment env)
     {
         var switches = new Dictionary<string, IActorRef>();
@@ -326,7 +341,10 @@ internal static partial class LguestHost
 
         var vms = new List<VmConfig>
         {
-            new(options.FirstName, options.MemoryBytes, kernel, options.CommandLine, [new ConsoleConfig(console), .. disks, .. NetOf(options.FirstName, options.Net, options.Mac)]),
+            new(options.FirstName, options.MemoryBytes, kernel, options.CommandLine, [new ConsoleConfig(console), .. disks, .. NetOf(options.FirstName, options.Net, options.Mac)])
+            {
+                Initrd = initrd,
+            },
         };
         foreach (var (extra, image) in (options.ExtraVms ?? []).Zip(extraKernels))
         {

@@ -5,6 +5,7 @@ using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Protocol;
 using LguestActors.Actors.Supervision;
 using LguestActors.Actors.Vcpu;
+using LguestActors.Cpu;
 using LguestActors.Testing;
 
 namespace LguestActors.Actors.Tests;
@@ -21,18 +22,29 @@ public sealed class SampleGuestTests : TestKit
         new("sample", 32UL << 20, File.ReadAllBytes(Path.Combine(RepoPaths.Root, "guest", "prebuilt", "kernel.elf")),
             commandLine, [new ConsoleConfig(console)]);
 
-    [Fact]
-    public async Task The_sample_kernel_passes_its_selftest_and_powers_off()
+    [Theory]
+    [InlineData(CpuEngine.Interpreter)]
+    [InlineData(CpuEngine.Compiled)]
+    public async Task The_sample_kernel_passes_its_selftest_and_powers_off(CpuEngine engine)
     {
         var console = new InMemoryConsoleBackend();
         var exits = CreateTestProbe();
-        Sys.ActorOf(GuestSupervisor.Props(Config("run=selftest", console), exits.Ref));
+        InterpreterCpu? cpu = null;
+        var options = GuestSupervisorOptions.Default with
+        {
+            // a low threshold, so the self-tests surely run compiled code
+            Vcpu = VcpuOptions.Default with { CpuFactory = memory => cpu = new InterpreterCpu(memory, engine, new CompilerOptions { Threshold = 400 }) },
+        };
+        Sys.ActorOf(GuestSupervisor.Props(Config("run=selftest", console), exits.Ref, options));
 
         var exited = await exits.ExpectMsgAsync<VmExited>(Timeout);
 
         Assert.True(exited.Kind == GuestExitKind.PowerOff && exited.Reason.StartsWith("selftest: PASS", StringComparison.Ordinal),
             $"{exited}{Environment.NewLine}console:{Environment.NewLine}{console.Output}");
         Assert.Contains(exited.Reason, console.Output, StringComparison.Ordinal);
+        Assert.Equal(engine, cpu!.Engine);
+        Assert.Equal(engine == CpuEngine.Compiled, cpu.CompiledStats.Regions > 0);
+        Assert.Equal(0, cpu.CompiledStats.Failures);
     }
 
     [Fact]

@@ -221,8 +221,37 @@ public sealed class VcpuActorTests : TestKit
         Initialize();
 
         Assert.Equal(5, await _cpu.NextDeliveredIrqAsync(Timeout));
-        Assert.Equal(LguestDataLayout.InterruptsOn, _memory.ReadU32(LguestData + LguestDataLayout.IrqPending)); // set while it waited
         Assert.False(_pending.IsPending(5));
+        // lguest's try_deliver_interrupt: nothing else waits, so irq_pending is clear again and the
+        // guest's next interrupt enable makes no SEND_INTERRUPTS hypercall.
+        Assert.Equal(0u, _memory.ReadU32(LguestData + LguestDataLayout.IrqPending));
+    }
+
+    [Fact]
+    public async Task While_interrupts_are_disabled_irq_pending_tells_the_guest_an_IRQ_waits()
+    {
+        var seen = new TaskCompletionSource<uint>();
+        _pending.Set(5);
+        _cpu.Hypercall(Hypercalls.LguestInit, LguestData).Spin()
+            .Then(c => seen.TrySetResult(c.Memory.ReadU32(LguestData + LguestDataLayout.IrqPending)));
+        Initialize();
+
+        Assert.Equal(LguestDataLayout.InterruptsOn, await seen.Task.WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task An_IRQ_the_guest_has_masked_never_sets_irq_pending_and_a_stale_flag_is_cleared()
+    {
+        _memory.WriteU32(LguestData + LguestDataLayout.BlockedInterrupts, 1u << 6);
+        _memory.WriteU32(LguestData + LguestDataLayout.IrqPending, LguestDataLayout.InterruptsOn);
+        _pending.Set(6);
+        _cpu.Hypercall(Hypercalls.LguestInit, LguestData).Hypercall(Hypercalls.SendInterrupts);
+        Initialize();
+
+        await WaitUntilHaltedAsync();
+        Assert.Equal(0u, _memory.ReadU32(LguestData + LguestDataLayout.IrqPending));   // as lguest: masked IRQs are not "pending" for the guest
+        Assert.True(_pending.IsPending(6));
+        Assert.False(_cpu.TryTakeDeliveredIrq(out _));
     }
 
     [Fact]

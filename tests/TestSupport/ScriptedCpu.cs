@@ -19,6 +19,7 @@ public sealed class ScriptedCpu : IGuestCpu
     private readonly ConcurrentQueue<Func<ScriptedCpu, ExitReason>> _script = new();
     private readonly Channel<int> _delivered = Channel.CreateUnbounded<int>();
     private readonly ConcurrentQueue<uint> _results = new();
+    private readonly Queue<HypercallRequest> _deferred = new();
     private readonly TaskCompletionSource _firstRun = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ScriptedCpu(GuestMemory memory)
@@ -41,6 +42,14 @@ public sealed class ScriptedCpu : IGuestCpu
     public HypercallRequest PendingHypercall { get; private set; }
 
     public GuestFault? Fault { get; private set; }
+
+    public ITscSource Tsc { get; set; } = RetiredInstructionTsc.Instance;
+
+    /// <summary>Async hypercalls the guest "queued": the next DrainAsyncHypercalls hands them to the vCPU.</summary>
+    public ConcurrentQueue<HypercallRequest> AsyncRing { get; } = new();
+
+    /// <summary>How many times the vCPU drained the async ring.</summary>
+    public int Drains { get; private set; }
 
     /// <summary>How TryDeliverIrq answers; Delivered when null.</summary>
     public Func<int, IrqDelivery>? DeliveryRule { get; set; }
@@ -92,6 +101,24 @@ public sealed class ScriptedCpu : IGuestCpu
         return this;
     }
 
+    /// <summary>A slice that ends with the guest spin-waiting on PAUSE.</summary>
+    public ScriptedCpu Pause()
+    {
+        _script.Enqueue(_ => ExitReason.Pause);
+        return this;
+    }
+
+    /// <summary>A slice in which the "guest" does <paramref name="action"/> (reads or writes its memory, say).</summary>
+    public ScriptedCpu Then(Action<ScriptedCpu> action)
+    {
+        _script.Enqueue(cpu =>
+        {
+            action(cpu);
+            return ExitReason.BudgetSpent;
+        });
+        return this;
+    }
+
     public ScriptedCpu Spin(int slices = 1)
     {
         for (int i = 0; i < slices; i++)
@@ -137,6 +164,17 @@ public sealed class ScriptedCpu : IGuestCpu
         }
         return false;
     }
+
+    public void DrainAsyncHypercalls()
+    {
+        Drains++;
+        while (AsyncRing.TryDequeue(out var call))
+        {
+            _deferred.Enqueue(call);
+        }
+    }
+
+    public bool TryDequeueDeferredHypercall(out HypercallRequest call) => _deferred.TryDequeue(out call);
 
     public IrqDelivery TryDeliverIrq(int irq)
     {

@@ -12,11 +12,15 @@ namespace LguestActors.Actors.Launcher;
 // Boot, as a list of named phases (DESIGN §5).
 public sealed partial class GuestSupervisor
 {
+    private uint _kernelEnd;
+    private InitrdPlacement? _initrd;
+
     private IEnumerable<(string Name, Action Run)> BootPhases() =>
     [
         ("memory", AllocateMemory),
         ("kernel", LoadKernel),
-        ("boot params", () => BootParams.Write(_memory, RamSize, _config.CommandLine)),
+        ("initrd", PlaceInitrd),
+        ("boot params", () => BootParams.Write(_memory, RamSize, _config.CommandLine, _initrd)),
         ("device page", () => _devicePage.Write(_memory)),
         ("page tables", () => InitialPageTables.Build(_memory, _pgdir, (ulong)_pfnLimit << GuestMemory.PageShift)),
         ("vcpu and interrupts", CreateVcpuAndInterrupts),
@@ -42,13 +46,24 @@ public sealed partial class GuestSupervisor
     {
         var image = _options.LoadKernel(_memory, _config.Kernel, RamSize);
         _entry = image.Entry;
+        _kernelEnd = image.HighestAddress;
+    }
+
+    /// <summary>The initrd at the top of RAM, above the kernel and the boot area (lguest's load_initrd).</summary>
+    private void PlaceInitrd()
+    {
+        if (!_config.Initrd.IsEmpty)
+        {
+            ulong lowestFree = Math.Max(_kernelEnd, BootParams.CommandLineAddress + BootParams.CommandLineSize);
+            _initrd = Initrd.Place(_memory, RamSize, _config.Initrd.Span, lowestFree);
+        }
     }
 
     private void CreateVcpuAndInterrupts()
     {
         var pending = new PendingIrqs();
         var machine = _config.Machine;
-        var props = VcpuActor.Props(pending, _options.Vcpu with { SliceBudget = machine.SliceInstructions });
+        var props = VcpuActor.Props(pending, _options.Vcpu with { SliceBudget = machine.SliceInstructions, Engine = machine.Engine });
         _vcpu = Context.ActorOf(machine.VcpuDispatcher is { } dispatcher ? props.WithDispatcher(dispatcher) : props, "vcpu");
         Context.Watch(_vcpu); // without its vCPU the VM is over
         _interrupts = Context.ActorOf(InterruptController.Props(pending, _vcpu), "irq");

@@ -25,6 +25,9 @@ public sealed record VmConfig(
     /// <summary>Restart budget and watchdog for this VM's devices (config: lguest.devices.supervision).</summary>
     public DeviceSupervision Supervision { get; init; } = DeviceSupervision.Default;
 
+    /// <summary>An initial RAM disk placed at the top of RAM for the kernel (lguest's <c>--initrd</c>); empty for none.</summary>
+    public ReadOnlyMemory<byte> Initrd { get; init; }
+
     /// <summary>When set, the launcher marks the end of each boot phase in it (the host's <c>--timings</c>).</summary>
     public BootTimeline? Timeline { get; init; }
 
@@ -42,7 +45,8 @@ public sealed record VmConfig(
 /// <param name="SliceInstructions">Guest instructions the vCPU runs per slice (lguest.vcpu.slice-instructions).</param>
 /// <param name="VcpuDispatcher">The dispatcher id the vCPU actor runs on (lguest.vcpu.dispatcher); null: the default dispatcher.</param>
 /// <param name="RingSize">Entries of every virtqueue, written into the device page (lguest.virtio.ring-size); a power of two.</param>
-public sealed record MachineSettings(long SliceInstructions, string? VcpuDispatcher, ushort RingSize)
+/// <param name="Engine">How the vCPU runs guest code (lguest.vcpu.engine): hot code compiled to IL, or interpreted; the guest sees no difference.</param>
+public sealed record MachineSettings(long SliceInstructions, string? VcpuDispatcher, ushort RingSize, Cpu.CpuEngine Engine = Cpu.CpuEngine.Compiled)
 {
     /// <summary>
     /// The largest ring size: with the 31 queue IRQs lguest has, rings of this size all fit the
@@ -56,10 +60,11 @@ public sealed record MachineSettings(long SliceInstructions, string? VcpuDispatc
     public const string SliceInstructionsPath = "lguest.vcpu.slice-instructions";
     public const string VcpuDispatcherPath = "lguest.vcpu.dispatcher";
     public const string RingSizePath = "lguest.virtio.ring-size";
+    public const string EnginePath = "lguest.vcpu.engine";
 
     public static MachineSettings Default { get; } = new(Vcpu.VcpuOptions.DefaultSliceBudget, null, DeviceSpec.DefaultQueueSize);
 
-    /// <summary>Reads and checks the three keys from a whole configuration (config/akka.hocon).</summary>
+    /// <summary>Reads and checks the four keys from a whole configuration (config/akka.hocon).</summary>
     /// <exception cref="Akka.Configuration.ConfigurationException">a key is missing or out of range; the message names it.</exception>
     public static MachineSettings FromConfig(Akka.Configuration.Config config)
     {
@@ -77,8 +82,16 @@ public sealed record MachineSettings(long SliceInstructions, string? VcpuDispatc
         {
             throw read.Bad(RingSizePath, $"a power of two from 1 to {MaxRingSize}");
         }
-        return new MachineSettings(slice, dispatcher, (ushort)ring);
+        return new MachineSettings(slice, dispatcher, (ushort)ring, ParseEngine(read.Text(EnginePath, null)) ?? throw read.Bad(EnginePath, "\"compiled\" or \"interpreter\""));
     }
+
+    /// <summary>"compiled" or "interpreter" (any case), else null.</summary>
+    public static Cpu.CpuEngine? ParseEngine(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "compiled" => Cpu.CpuEngine.Compiled,
+        "interpreter" => Cpu.CpuEngine.Interpreter,
+        _ => null,
+    };
 }
 
 /// <summary>Sent by the launcher to its exit listener when the VM has ended (or failed to boot).</summary>

@@ -27,6 +27,9 @@ public interface IGuestCpu
 
     GuestFault? Fault { get; }
 
+    /// <summary>What RDTSC reads and lguest_data.tsc_khz announces (the vCPU sets its clock here).</summary>
+    ITscSource Tsc { get; set; }
+
     void LoadCr3(uint pgdir);
 
     RunExit Run(long budget);
@@ -36,17 +39,33 @@ public interface IGuestCpu
     bool TryServeLocalHypercall(in HypercallRequest call, out uint result);
 
     IrqDelivery TryDeliverIrq(int irq);
+
+    /// <summary>Runs the guest's async hypercall ring (lguest's do_async_hcalls); see <see cref="TryDequeueDeferredHypercall"/>.</summary>
+    void DrainAsyncHypercalls();
+
+    /// <summary>The next async hypercall the ring left for the owner (NOTIFY, SET_CLOCKEVENT, ...), in ring order.</summary>
+    bool TryDequeueDeferredHypercall(out HypercallRequest call);
 }
 
-/// <summary>The interpreter itself, as the vCPU actor sees it.</summary>
+/// <summary>The real vCPU (<see cref="Interpreter"/>, on either of its engines), as the vCPU actor sees it.</summary>
 public sealed class InterpreterCpu : IGuestCpu
 {
     private readonly Interpreter _cpu;
 
-    public InterpreterCpu(GuestMemory memory)
+    /// <param name="engine">Interpreted, or hot code compiled to IL; the guest sees no difference.</param>
+    /// <param name="compiler">The compiled engine's options (null: its defaults).</param>
+    public InterpreterCpu(GuestMemory memory, CpuEngine engine = CpuEngine.Interpreter, CompilerOptions? compiler = null)
     {
-        _cpu = new Interpreter(memory);
+        _cpu = new Interpreter(memory) { CompilerOptions = compiler ?? new CompilerOptions(), Engine = engine };
     }
+
+    public CpuEngine Engine => _cpu.Engine;
+
+    /// <summary>What the compiled engine has done (regions, compile time); all zero under the interpreter.</summary>
+    public CompiledCodeStats CompiledStats => _cpu.CompiledStats;
+
+    /// <summary>The interpreter itself, for knobs the actor does not need (benchmarks).</summary>
+    public Interpreter Interpreter => _cpu;
 
     public GuestMemory Memory => _cpu.Memory;
 
@@ -62,6 +81,8 @@ public sealed class InterpreterCpu : IGuestCpu
 
     public GuestFault? Fault => _cpu.Fault;
 
+    public ITscSource Tsc { get => _cpu.Tsc; set => _cpu.Tsc = value; }
+
     public void LoadCr3(uint pgdir) => _cpu.LoadCr3(pgdir);
 
     public RunExit Run(long budget) => _cpu.Run(budget);
@@ -71,4 +92,8 @@ public sealed class InterpreterCpu : IGuestCpu
     public bool TryServeLocalHypercall(in HypercallRequest call, out uint result) => _cpu.TryServeLocalHypercall(in call, out result);
 
     public IrqDelivery TryDeliverIrq(int irq) => _cpu.TryDeliverIrq(irq);
+
+    public void DrainAsyncHypercalls() => _cpu.DrainAsyncHypercalls();
+
+    public bool TryDequeueDeferredHypercall(out HypercallRequest call) => _cpu.TryDequeueDeferredHypercall(out call);
 }

@@ -7,30 +7,60 @@ namespace LguestActors.Actors.Vcpu;
 // The hypercalls the interpreter cannot serve alone (DESIGN §3).
 public sealed partial class VcpuActor
 {
+    /// <summary>A hypercall waits behind an async NOTIFY the launcher is serving; it is served when that is done.</summary>
+    private bool _hypercallWaiting;
+
+    /// <summary>
+    /// lguest's do_hypercalls: first whatever the guest queued in lguest_data's async ring, then the
+    /// call itself. An async NOTIFY that goes to the launcher stops the guest there, as in lguest
+    /// (pending_notify); the rest of the ring and the call are served once the launcher is done.
+    /// </summary>
     private void ServeHypercall(IGuestCpu cpu)
     {
         var call = cpu.PendingHypercall;
+        if (!_hypercallWaiting)
+        {
+            _stats.CountHypercall(call.Call);
+        }
+        _hypercallWaiting = false;
+        cpu.DrainAsyncHypercalls();
+        while (cpu.TryDequeueDeferredHypercall(out var queued))
+        {
+            _stats.AsyncHypercalls++;
+            Serve(cpu, queued, synchronous: false);
+            if (_servingNotify || !_running)
+            {
+                _hypercallWaiting = _running;
+                return;
+            }
+        }
         if (cpu.TryServeLocalHypercall(in call, out uint result))
         {
             cpu.CompleteHypercall(result);
             return;
         }
+        Serve(cpu, call, synchronous: true);
+    }
+
+    /// <summary>One hypercall the interpreter left to us; an async one (from the ring) has no result to return.</summary>
+    private void Serve(IGuestCpu cpu, HypercallRequest call, bool synchronous)
+    {
         switch (call.Call)
         {
             case Hypercalls.Notify:
-                cpu.CompleteHypercall(0);
+                Complete(cpu, synchronous);
                 Notify(call.Arg1);
                 break;
             case Hypercalls.Halt:
-                cpu.CompleteHypercall(0);
+                Complete(cpu, synchronous);
                 Halt(cpu);
                 break;
             case Hypercalls.SetClockEvent:
-                cpu.CompleteHypercall(0);
+                Complete(cpu, synchronous);
                 SetClockEvent(call.Arg1);
                 break;
             case Hypercalls.SendInterrupts:
-                cpu.CompleteHypercall(0);
+                Complete(cpu, synchronous);
                 DeliverPendingIrqs(cpu);
                 break;
             case Hypercalls.Shutdown:
@@ -40,6 +70,14 @@ public sealed partial class VcpuActor
                 // lguest's do_hcall: kill_guest(cpu, "Bad hypercall %li").
                 Exit(GuestExitKind.GuestFault, $"bad hypercall {call} at EIP 0x{cpu.Eip:x8}");
                 break;
+        }
+    }
+
+    private static void Complete(IGuestCpu cpu, bool synchronous)
+    {
+        if (synchronous)
+        {
+            cpu.CompleteHypercall(0);
         }
     }
 

@@ -26,6 +26,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
     private readonly PendingIrqs _pending;
     private readonly VcpuOptions _options;
     private readonly Dictionary<uint, (IActorRef Device, Kick Kick, Supervision.WatchdogArm? Watchdog)> _kicks = [];
+    private readonly VcpuCounters _stats = new();
     private readonly TimeProvider _clock;
 
     /// <summary>The simulated world this vCPU's instructions drive the clock of, or null in real time.</summary>
@@ -63,6 +64,10 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
         Receive<NotifyServed>(_ =>
         {
             _servingNotify = false;
+            if (_hypercallWaiting && _cpu is not null)
+            {
+                ServeHypercall(_cpu);
+            }
             ScheduleSlice();
         });
         Receive<RegisterKick>(r => _kicks[r.RingAddress] = (r.Device, r.Kick, r.Watchdog));
@@ -74,7 +79,12 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
             }
         });
         Receive<Initialize>(OnInitialize);
-        Receive<GetVcpuStatus>(_ => Sender.Tell(new VcpuStatus(_running, _halted, _parked, _servingNotify, _slices)));
+        Receive<GetVcpuStatus>(_ => Sender.Tell(new VcpuStatus(_running, _halted, _parked, _servingNotify, _slices)
+        {
+            Engine = (_cpu as InterpreterCpu)?.Engine,
+            Compiled = (_cpu as InterpreterCpu)?.CompiledStats,
+        }));
+        Receive<GetVcpuStats>(_ => Sender.Tell(_stats.Snapshot((ulong)_retired)));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -91,11 +101,13 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
         }
         // LHREQ_INITIALIZE: start at the kernel entry with ESI = 0 (the zero page), interrupts
         // on in EFLAGS (lguest keeps the real IF in lguest_data), paging on the launcher's pgdir.
-        var cpu = _options.CpuFactory(init.Memory);
+        var cpu = _options.CpuFactory?.Invoke(init.Memory) ?? new InterpreterCpu(init.Memory, _options.Engine);
         cpu.Eip = init.Start;
         cpu.Esi = 0;
         cpu.Eflags = 0x202;
         cpu.LoadCr3(init.Pgdir);
+        // RDTSC and tsc_khz keep real (or simulated) time, halted or not: Linux's clocksource.
+        cpu.Tsc = _options.Tsc ?? new ClockTsc(_clock);
         _cpu = cpu;
         _running = true;
         ScheduleSlice();
@@ -135,6 +147,9 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
                 case ExitReason.Halt:
                     Halt(_cpu);
                     break;
+                case ExitReason.Pause:
+                    YieldToDevices();
+                    break;
                 case ExitReason.Fault:
                     Exit(GuestExitKind.GuestFault, _cpu.Fault?.ToString() ?? "guest fault with no diagnostic");
                     break;
@@ -154,13 +169,32 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// Delivers the lowest pending IRQ the guest accepts now, as lguest did before each run.
-    /// Blocked IRQs are skipped (a higher one may go); Disabled and NoIrqWindow wait for the
-    /// guest; an IRQ with no handler is dropped, logged once.
+    /// Delivers the lowest pending IRQ the guest accepts now, as lguest's maybe_do_interrupt did
+    /// before each run: IRQs masked in blocked_interrupts are not considered at all (a higher one
+    /// may go); Disabled and NoIrqWindow wait for the guest; an IRQ with no handler is dropped,
+    /// logged once. Afterwards irq_pending says whether an IRQ the guest would take still waits
+    /// (lguest's try_deliver_interrupt cleared it once delivered): a stale flag would turn every
+    /// interrupt enable into a SEND_INTERRUPTS hypercall.
     /// </summary>
     private void DeliverPendingIrqs(IGuestCpu cpu)
     {
-        uint skipped = 0;
+        uint blocked = TryLguestData(cpu, out ulong data) ? cpu.Memory.ReadU32(data + LguestDataLayout.BlockedInterrupts) : 0;
+        try
+        {
+            DeliverLowestIrq(cpu, blocked);
+        }
+        finally
+        {
+            if (data != 0 && _pending.Lowest(blocked) < 0 && cpu.Memory.ReadU32(data + LguestDataLayout.IrqPending) != 0)
+            {
+                cpu.Memory.WriteU32(data + LguestDataLayout.IrqPending, 0);
+            }
+        }
+    }
+
+    private void DeliverLowestIrq(IGuestCpu cpu, uint blocked)
+    {
+        uint skipped = blocked;
         while (true)
         {
             int irq = _pending.Lowest(skipped);

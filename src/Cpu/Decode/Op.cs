@@ -102,4 +102,12 @@ internal sealed unsafe class Block
     public bool Valid { get; set; }
 
     internal Op[] Array => _ops;
+
+    /// <summary>Instructions the compiled engine's run loop has interpreted in this block so far (Compile/).</summary>
+    internal int Heat;
+
+    /// <summary>The compiled region this block is an entry of, once it is hot, and its entry number there.</summary>
+    internal Compile.CompiledUnit? Unit;
+
+    internal int UnitEntry;
 }

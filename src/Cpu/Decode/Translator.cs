@@ -236,7 +236,9 @@ internal static unsafe class Translator
             Mnemonic.Lodsb or Mnemonic.Lodsw or Mnemonic.Lodsd => &Strings.Lods,
             Mnemonic.Cmpsb or Mnemonic.Cmpsw or Mnemonic.Cmpsd when i.IsStringInstruction => &Strings.Cmps,
             Mnemonic.Scasb or Mnemonic.Scasw or Mnemonic.Scasd => &Strings.Scas,
-            Mnemonic.Nop or Mnemonic.Pause or Mnemonic.Endbr32 or Mnemonic.Lfence or Mnemonic.Mfence or Mnemonic.Sfence
+            // PAUSE ends its block: a spinning guest leaves Run there (Cpu.Pause.cs).
+            Mnemonic.Pause => End(ref ends, &SystemOps.Pause),
+            Mnemonic.Nop or Mnemonic.Endbr32 or Mnemonic.Lfence or Mnemonic.Mfence or Mnemonic.Sfence
                 or Mnemonic.Prefetchnta or Mnemonic.Prefetcht0 or Mnemonic.Prefetcht1 or Mnemonic.Prefetcht2 => &SystemOps.Nop,
             Mnemonic.Wbinvd or Mnemonic.Invd => &SystemOps.PrivilegedNop,
             Mnemonic.Clts => &SystemOps.Clts,

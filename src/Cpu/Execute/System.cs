@@ -89,13 +89,15 @@ internal static unsafe class SystemOps
         }
     }
 
-    // The virtual TSC counts retired instructions: 1 GHz virtual, see Cpu.VirtualTscKhz.
+    // The owner's time source (Cpu.Tsc), which also sets lguest_data.tsc_khz.
     public static void Rdtsc(Cpu c, ref Op o)
     {
-        ulong tsc = c.RetiredNow;
+        ulong tsc = c.Tsc.Read(c.RetiredNow);
         c.R[0] = (uint)tsc;
         c.R[2] = (uint)(tsc >> 32);
     }
+
+    public static void Pause(Cpu c, ref Op o) => c.OnPause(o.Eip);
 
     public static void Hlt(Cpu c, ref Op o)
     {

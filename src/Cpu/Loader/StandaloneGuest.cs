@@ -40,6 +40,19 @@ public sealed record StandaloneOptions
 
     /// <summary>Called with each early-console (NOTIFY) string as it arrives; may be null.</summary>
     public Action<string>? Console { get; init; }
+
+    /// <summary>The engine that runs the guest.</summary>
+    public CpuEngine Engine { get; init; } = CpuEngine.Interpreter;
+
+    /// <summary>Options of the compiled engine (null: the defaults).</summary>
+    public CompilerOptions? Compiler { get; init; }
+
+    /// <summary>
+    /// Test mode: run the guest twice side by side, on the compiled engine and on the
+    /// interpreter, comparing them at every exit of compiled code (<see cref="LockstepChecker"/>);
+    /// a difference throws <see cref="LockstepDivergenceException"/>.
+    /// </summary>
+    public bool Lockstep { get; init; }
 }
 
 /// <summary>The outcome of a standalone run, with everything a test needs to explain a failure.</summary>
@@ -51,6 +64,12 @@ public sealed record StandaloneResult(
     ulong Retired,
     string? Diagnostic)
 {
+    /// <summary>What the compiled engine did in this run (all zero under the interpreter).</summary>
+    public CompiledCodeStats Compiled { get; init; } = CompiledCodeStats.None;
+
+    /// <summary>In lockstep mode, the exits of compiled code at which both engines were compared.</summary>
+    public long CheckedSteps { get; init; }
+
     public override string ToString()
     {
         var text = new StringBuilder($"{Outcome} after {Retired} instructions");
@@ -87,92 +106,45 @@ public static class StandaloneGuest
     public static StandaloneResult Run(ReadOnlySpan<byte> image, StandaloneOptions? options = null)
     {
         options ??= new StandaloneOptions();
-        using var memory = new GuestMemory(options.MemoryBytes);
-        WriteZeroPage(memory, options);
-        var loaded = Elf32Loader.Load(memory, image, (ulong)options.MemoryBytes);
-
-        var cpu = new Cpu(memory)
+        if (options.Lockstep)
         {
-            Eip = loaded.Entry,
-            Esi = 0,
-            Eflags = 0x202,
-        };
-        return Run(cpu, options);
+            byte[] copy = image.ToArray();
+            var checker = new LockstepChecker(engine => new StandaloneMachine(Boot(copy, options, engine), options), options.Compiler);
+            var run = checker.Run();
+            using (run.Compiled.Cpu.Memory)
+            using (run.Reference.Cpu.Memory)
+            {
+                var result = ((StandaloneMachine)run.Compiled).Result!;
+                return result with { CheckedSteps = run.Steps };
+            }
+        }
+        var machine = new StandaloneMachine(Boot(image, options, options.Engine), options);
+        using var memory = machine.Cpu.Memory;
+        GuestMachine.RunToEnd(machine);
+        return machine.Result!;
     }
 
     /// <summary>Runs an already-loaded <paramref name="cpu"/> until SHUTDOWN, a fault, a halt or the limit.</summary>
     public static StandaloneResult Run(Cpu cpu, StandaloneOptions options)
     {
-        ArgumentNullException.ThrowIfNull(cpu);
-        ArgumentNullException.ThrowIfNull(options);
-        var console = new StringBuilder();
-        long executed = 0;
+        var machine = new StandaloneMachine(cpu, options);
+        GuestMachine.RunToEnd(machine);
+        return machine.Result!;
+    }
 
-        StandaloneResult Stop(StandaloneOutcome outcome, string? diagnostic, string? reason = null, uint how = 0) =>
-            new(outcome, reason, how, console.ToString(), cpu.Retired, diagnostic);
-
-        while (true)
+    private static Cpu Boot(ReadOnlySpan<byte> image, StandaloneOptions options, CpuEngine engine)
+    {
+        var memory = new GuestMemory(options.MemoryBytes);
+        WriteZeroPage(memory, options);
+        var loaded = Elf32Loader.Load(memory, image, (ulong)options.MemoryBytes);
+        return new Cpu(memory)
         {
-            long left = options.InstructionLimit - executed;
-            if (left <= 0)
-            {
-                return Stop(StandaloneOutcome.InstructionLimit, $"instruction limit {options.InstructionLimit} reached at EIP 0x{cpu.Eip:x8}");
-            }
-
-            var exit = cpu.Run(Math.Min(options.Slice, left));
-            executed += exit.Executed;
-            switch (exit.Reason)
-            {
-                case ExitReason.BudgetSpent:
-                    continue;
-                case ExitReason.Fault:
-                    return Stop(StandaloneOutcome.Fault, cpu.Fault?.ToString() ?? $"fault at EIP 0x{cpu.Eip:x8}");
-                case ExitReason.Halt:
-                    return Stop(StandaloneOutcome.Halted, $"guest executed HLT at EIP 0x{cpu.Eip:x8} with nothing to wake it");
-                case ExitReason.Hypercall:
-                    break;
-                default:
-                    return Stop(StandaloneOutcome.Fault, $"unknown exit reason {exit.Reason}");
-            }
-
-            var call = cpu.PendingHypercall;
-            switch (call.Call)
-            {
-                case Hypercalls.Shutdown:
-                    if (!TryReadString(cpu.Memory, call.Arg1, out string reason))
-                    {
-                        return Stop(StandaloneOutcome.BadHypercall, $"SHUTDOWN reason address 0x{call.Arg1:x8} is outside guest memory");
-                    }
-
-                    return Stop(StandaloneOutcome.Shutdown, null, reason, call.Arg2);
-                case Hypercalls.Notify:
-                    // No device page here: every NOTIFY inside RAM is early-console text (DESIGN §1).
-                    if (!TryReadString(cpu.Memory, call.Arg1, out string text))
-                    {
-                        return Stop(StandaloneOutcome.BadHypercall, $"NOTIFY address 0x{call.Arg1:x8} is outside guest memory");
-                    }
-
-                    console.Append(text);
-                    options.Console?.Invoke(text);
-                    cpu.CompleteHypercall(0);
-                    break;
-                case Hypercalls.Halt:
-                    return Stop(StandaloneOutcome.Halted, $"guest made the HALT hypercall at EIP 0x{cpu.Eip:x8} with no timer or device to wake it");
-                case Hypercalls.SetClockEvent:
-                case Hypercalls.SendInterrupts:
-                    // No timer and no interrupt sources: nothing to arm or deliver.
-                    cpu.CompleteHypercall(0);
-                    break;
-                default:
-                    if (!cpu.TryServeLocalHypercall(in call, out uint result))
-                    {
-                        return Stop(StandaloneOutcome.BadHypercall, $"hypercall {call} is not served by the standalone runner");
-                    }
-
-                    cpu.CompleteHypercall(result);
-                    break;
-            }
-        }
+            Eip = loaded.Entry,
+            Esi = 0,
+            Eflags = 0x202,
+            CompilerOptions = options.Compiler ?? new CompilerOptions(),
+            Engine = engine,
+        };
     }
 
     /// <summary>The boot_params ("zero page") fields DESIGN §5 lists, so a guest sees the same boot either way.</summary>
@@ -195,7 +167,7 @@ public static class StandaloneGuest
         memory.Write(CommandLineAddress, cmdline);
     }
 
-    private static bool TryReadString(GuestMemory memory, uint address, out string text)
+    internal static bool TryReadString(GuestMemory memory, uint address, out string text)
     {
         text = "";
         if (address >= memory.Size)

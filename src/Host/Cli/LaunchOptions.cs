@@ -41,10 +41,12 @@ internal abstract record HostCommand
 /// <param name="Simulation">Run on the simulation engine (<c>--simulate</c>, <c>--record</c>), or null for real time.</param>
 /// <param name="FirstName">The first VM's name: <c>guest</c>, or <c>guest-1</c> when <c>--fleet</c> copies it.</param>
 /// <param name="Timings">--timings: report where the start-up time went, on stderr at exit.</param>
+/// <param name="Engine">Every vCPU's engine (<c>--engine</c>), or null for lguest.vcpu.engine in config/akka.hocon.</param>
+/// <param name="InitrdPath">The first VM's <c>--initrd=FILE</c>, or null for none.</param>
 internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, string CommandLine,
     NetAttachment? Net = null, Actors.Devices.Net.MacAddress? Mac = null, IReadOnlyList<ExtraVmOptions>? ExtraVms = null,
     IReadOnlyList<BlockOption>? BlockDevices = null, SimulationOptions? Simulation = null, string FirstName = LaunchOptions.FirstVmName,
-    bool Timings = false)
+    bool Timings = false, Cpu.CpuEngine? Engine = null, string? InitrdPath = null)
 {
     public const int MinMemoryMegabytes = 1;
 
@@ -59,7 +61,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
     private const ulong Mebibyte = 1024 * 1024;
 
     /// <summary>Options that lguest had and this host will have, each its own later issue.</summary>
-    private static readonly string[] NotYetSupported = ["tunnet", "initrd", "rng"];
+    private static readonly string[] NotYetSupported = ["tunnet", "rng"];
 
     public ulong MemoryBytes => (ulong)MemoryMegabytes * Mebibyte;
 
@@ -76,8 +78,10 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         NetAttachment? net = null;
         Actors.Devices.Net.MacAddress? mac = null;
         string? firstCmdline = null;
+        string? initrd = null;
         List<ExtraVmOptions>? extra = null;
         var simulation = new SimulationFlags();
+        Cpu.CpuEngine? engine = null;
 
         for (int i = 0; i < args.Count; i++)
         {
@@ -113,6 +117,13 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                     case var _ when SimulationFlags.Owns(arg):
                         error ??= simulation.Take(arg, args, ref i);
                         break;
+                    case var _ when arg.StartsWith("--engine", StringComparison.Ordinal):
+                        engine = arg.StartsWith("--engine=", StringComparison.Ordinal) ? Actors.Launcher.MachineSettings.ParseEngine(arg["--engine=".Length..]) : null;
+                        if (engine is null)
+                        {
+                            error ??= $"{arg}: expected --engine=compiled or --engine=interpreter";
+                        }
+                        break;
                     case "--block" or "--block=":
                         error ??= "option --block needs a file: --block=FILE or --block=FILE,ro";
                         break;
@@ -123,6 +134,20 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
                             break;
                         }
                         blocks.Add(BlockOption.Parse(arg["--block=".Length..]));
+                        break;
+                    case "--initrd" or "--initrd=":
+                        error ??= "option --initrd needs a file: --initrd=FILE";
+                        break;
+                    case var _ when arg.StartsWith("--initrd=", StringComparison.Ordinal):
+                        if (extra is { Count: > 0 })
+                        {
+                            error ??= $"{arg}: the initrd belongs to the first VM; put --initrd before any --vm";
+                        }
+                        else if (initrd is not null)
+                        {
+                            error ??= $"{arg}: --initrd was already given ({initrd}); a VM has one initrd";
+                        }
+                        initrd ??= arg["--initrd=".Length..];
                         break;
                     default:
                         error ??= UnknownOption(arg);
@@ -189,6 +214,11 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         }
         string? kernel = positional.Count > 1 ? positional[1] : null;
         string firstName = FirstVmName;
+        if (firstFleet > 1 && initrd is not null)
+        {
+            // Like disks: the copies are --vm VMs, and those take no initrd (yet); never one silently left out.
+            return new HostCommand.UsageError($"--fleet={firstFleet}: copies of a VM do not take its --initrd; only the first VM has one");
+        }
         if (Fleet.Expand(firstFleet, new ExtraVmOptions(FirstVmName, megabytes, kernel, commandLine, net, mac), blocks.Count > 0, ref extra, ref firstName) is string fleetError)
         {
             return new HostCommand.UsageError(fleetError);
@@ -201,7 +231,7 @@ internal sealed record LaunchOptions(int MemoryMegabytes, string? KernelPath, st
         {
             return new HostCommand.UsageError($"--vm={twice.Key}: two VMs with the same name");
         }
-        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options(), firstName, timings));
+        return new HostCommand.Run(new LaunchOptions(megabytes, kernel, commandLine, net, mac, extra, blocks.Count > 0 ? blocks : null, simulation.Options(), firstName, timings, engine, initrd));
     }
 
     /// <summary>The name of the VM the positional arguments describe (/user/vmm/vm-guest).</summary>

@@ -19,6 +19,10 @@ internal static class Usage
         Options:
           -h, --help     show this help and exit
               --version  show the version and exit
+              --initrd=FILE
+                         an initial RAM disk (an initramfs cpio, compressed or not)
+                         at the top of guest RAM, for the kernel to unpack (lguest's
+                         --initrd); see docs/LINUX.md
               --block=FILE[,ro]
                          a virtio block device (blk0, blk1... in order) on FILE,
                          whose size must be a multiple of 512 bytes; ,ro makes it
@@ -33,6 +37,10 @@ internal static class Usage
                          the net device's MAC (default: 52:54:00 + a hash of the VM name)
               --cmdline=TEXT
                          kernel command line (for the first VM, same as after --)
+              --engine=compiled|interpreter
+                         how every vCPU runs guest code: hot code compiled to .NET IL
+                         (the default) or all of it interpreted; overrides
+                         lguest.vcpu.engine in config/akka.hocon
               --vm=NAME:MEM[:KERNEL]
                          boot another VM in the same process; the --net, --mac and
                          --cmdline after it are its own (disks only on the first VM).
@@ -58,7 +66,8 @@ internal static class Usage
                          (default 3600s)
               --record FILE
                          run on the simulation engine paced to the wall clock,
-                         the terminal as input, and record the session in FILE
+                         the terminal (and --net=tap: frames) as input, and record
+                         the session in FILE
               --replay FILE
                          rerun a recorded session (unpaced): the same transcript
                          and digest
@@ -78,6 +87,8 @@ internal static class Usage
           {ProgramName} 64                                    boot the sample guest
           {ProgramName} 32 --block=disk.img -- run=blktest seed=7 start=0 count=64 mode=write
                                                     the sample guest writes a pattern to a disk
+          {ProgramName} 128 vmlinux --block=disk.img -- console=hvc0 root=/dev/vda
+          {ProgramName} 64 vmlinux --initrd=guest/prebuilt/initramfs.cpio -- console=hvc0
           {ProgramName} --net=switch:lan 32 --vm=b:32 --net=switch:lan \
               --cmdline="ip=10.0.0.2 run=serve" -- ip=10.0.0.1
                                                     two guests on one switch; type

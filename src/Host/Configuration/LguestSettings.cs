@@ -14,7 +14,8 @@ internal sealed record LguestSettings(
     string VcpuDispatcher,
     int RingSize,
     string DeviceIoDispatcher,
-    ConsoleEscape ConsoleEscape)
+    ConsoleEscape ConsoleEscape,
+    Cpu.CpuEngine Engine = Cpu.CpuEngine.Compiled)
 {
     /// <summary>Up to this many VMs in the process, each vCPU runs on <see cref="VcpuDispatcher"/> (lguest.vcpu.pinned-up-to).</summary>
     public int PinnedUpTo { get; init; } = int.MaxValue;
@@ -27,6 +28,7 @@ internal sealed record LguestSettings(
     public const string RingSizePath = MachineSettings.RingSizePath;
     public const string PinnedUpToPath = "lguest.vcpu.pinned-up-to";
     public const string FleetDispatcherPath = "lguest.vcpu.fleet-dispatcher";
+    public const string EnginePath = MachineSettings.EnginePath;
     public const string DeviceIoDispatcherPath = "lguest.devices.io-dispatcher";
     public const string EscapeKeyPath = "lguest.console.escape-key";
     public const string EscapeCountPath = "lguest.console.escape-count";
@@ -35,7 +37,7 @@ internal sealed record LguestSettings(
     /// <summary>Every key this class reads.</summary>
     public static readonly IReadOnlyList<string> Paths =
     [
-        SliceInstructionsPath, VcpuDispatcherPath, PinnedUpToPath, FleetDispatcherPath, RingSizePath, DeviceIoDispatcherPath,
+        SliceInstructionsPath, VcpuDispatcherPath, PinnedUpToPath, FleetDispatcherPath, RingSizePath, EnginePath, DeviceIoDispatcherPath,
         EscapeKeyPath, EscapeCountPath, EscapeWindowPath,
     ];
 
@@ -59,7 +61,7 @@ internal sealed record LguestSettings(
         int count = read.Int(EscapeCountPath, null, 1, 100);
         TimeSpan window = read.Duration(EscapeWindowPath, null, TimeSpan.FromMilliseconds(1));
 
-        return new LguestSettings(slice, vcpuDispatcher, ring, ioDispatcher, new ConsoleEscape(key, count, window))
+        return new LguestSettings(slice, vcpuDispatcher, ring, ioDispatcher, new ConsoleEscape(key, count, window), machine.Engine)
         {
             PinnedUpTo = pinnedUpTo, FleetDispatcher = fleetDispatcher,
         };
@@ -76,7 +78,7 @@ internal sealed record LguestSettings(
     /// served park the actor, each slice ends with a message), so a shared pool cannot deadlock.
     /// </summary>
     public MachineSettings MachineFor(int vmCount) =>
-        new(SliceInstructions, vmCount > PinnedUpTo ? FleetDispatcher : VcpuDispatcher, (ushort)RingSize);
+        new(SliceInstructions, vmCount > PinnedUpTo ? FleetDispatcher : VcpuDispatcher, (ushort)RingSize, Engine);
 
     /// <summary>"ctrl-a" .. "ctrl-z" → 1 .. 26, the byte a raw terminal sends; "off" → null.</summary>
     internal static byte? ParseEscapeKey(string? value)

@@ -17,6 +17,7 @@ internal static class ExperimentCommand
 
     public const string UsageText =
         "usage: lguest-actors experiment FILE [--trials N] [--seed S] [--trial-seed S] [--schedules N] [--schedule-seed K] [--realtime] [--out DIR]\n" +
+        "                                [--cluster ADDR[,ADDR...] [--host HOST] [--port PORT]]\n" +
         "  FILE              an experiment (HOCON/JSON: workload, fault plan, trials, seed); see docs/EXPERIMENTS.md\n" +
         "  --trials N        override the file's trial count\n" +
         "  --seed S          override the file's seed (trial i runs with a seed derived from S and i)\n" +
@@ -24,11 +25,15 @@ internal static class ExperimentCommand
         "  --schedules N     run each trial under schedule seeds 1..N (simulation; default 1)\n" +
         "  --schedule-seed K run under exactly this schedule seed (with --trial-seed: replays one run bit for bit)\n" +
         "  --realtime        run on the multi-threaded engine and the wall clock instead of in simulation\n" +
-        "  --out DIR         where the report goes (default: FILE without extension + '-report')\n";
+        "  --out DIR         where the report goes (default: FILE without extension + '-report')\n" +
+        "  --cluster ADDR    run the trials on the worker nodes of the cluster with these seed nodes\n" +
+        "                    (akka.tcp://lguest@HOST:4053; start workers with 'lguest-actors node'); the same report\n" +
+        "  --host HOST       with --cluster: the name or IP this coordinator is reached at (default localhost)\n" +
+        "  --port PORT       with --cluster: its TCP port (default 0, any free port)\n";
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, HostEnvironment env)
     {
-        string? file = null, outDir = null;
+        string? file = null, outDir = null, clusterSeeds = null, clusterHost = null, clusterPort = null;
         int? trials = null, seed = null, trialSeed = null, schedules = null;
         ulong? scheduleSeed = null;
         bool realTime = false, badSchedule = false;
@@ -48,6 +53,9 @@ internal static class ExperimentCommand
                     badSchedule |= scheduleSeed is null;
                     break;
                 case "--realtime": realTime = true; break;
+                case "--cluster": clusterSeeds = Value() ?? ""; break;
+                case "--host": clusterHost = Value() ?? ""; break;
+                case "--port": clusterPort = Value() ?? ""; break;
                 case "-h" or "--help":
                     await env.Out.WriteAsync(UsageText).ConfigureAwait(false);
                     return ExitCodes.PowerOff;
@@ -70,15 +78,33 @@ internal static class ExperimentCommand
             return await UsageError(env, "--schedules and --schedule-seed are for simulation; --realtime has no schedule to choose").ConfigureAwait(false);
         }
 
+        Cluster.ClusterOptions? cluster = null;
+        if (clusterSeeds is not null || clusterHost is not null || clusterPort is not null)
+        {
+            var (seedNodes, seedError) = Cluster.ClusterNode.ParseSeeds(clusterSeeds, "--cluster");
+            int? port = clusterPort is null ? 0 : Cluster.ClusterNode.ParsePort(clusterPort);
+            string? problem = seedNodes is null ? seedError
+                : realTime ? "--cluster runs trials in simulation (a digest per trial); --realtime cannot be spread"
+                : clusterHost is "" ? "--host needs a name or an IP address"
+                : port is null ? "--port needs a number from 0 to 65535" : null;
+            if (problem is not null)
+            {
+                return await UsageError(env, problem).ConfigureAwait(false);
+            }
+            cluster = new Cluster.ClusterOptions(seedNodes!, clusterHost ?? "localhost", port!.Value);
+        }
+
         if (Directory.Exists(file))
         {
             await env.Error.WriteLineAsync($"lguest-actors: {file} is a directory, not an experiment file").ConfigureAwait(false);
             return ExitCodes.Failure;
         }
         ExperimentSpec spec;
+        string specText;
         try
         {
-            spec = ExperimentSpec.Parse(await File.ReadAllTextAsync(file).ConfigureAwait(false));
+            specText = await File.ReadAllTextAsync(file).ConfigureAwait(false);
+            spec = ExperimentSpec.Parse(specText);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ConfigurationException or FormatException)
         {
@@ -120,7 +146,22 @@ internal static class ExperimentCommand
         var runner = new ExperimentRunner(spec, kernel, akka, realTime, env.Error);
         string mode = realTime ? "real time" : $"simulation, {schedulesOfEach.Count} schedule(s) each";
         await env.Error.WriteLineAsync($"experiment {spec.Name}: {seeds.Count} trial(s) of {spec.Workload} ({spec.Count} {spec.Unit}), {mode}").ConfigureAwait(false);
-        var results = await runner.RunAsync(plan, r => env.Error.WriteLine(ProgressLine(r, seeds.Count, spec, file))).ConfigureAwait(false);
+        IReadOnlyList<TrialResult> results;
+        if (cluster is null)
+        {
+            results = await runner.RunAsync(plan, r => env.Error.WriteLine(ProgressLine(r, seeds.Count, spec, file))).ConfigureAwait(false);
+        }
+        else
+        {
+            var (clustered, clusterError) = await Cluster.ClusterCampaign.RunAsync(akka, specText, spec, kernel, plan, cluster,
+                (r, worker) => env.Error.WriteLine(OnWorker(ProgressLine(r, seeds.Count, spec, file), worker)), env.Error).ConfigureAwait(false);
+            if (clustered is null)
+            {
+                await env.Error.WriteLineAsync($"lguest-actors experiment: {clusterError}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+            results = clustered;
+        }
 
         string command = "lguest-actors experiment " + string.Join(' ', args);
         string report = ExperimentReport.Write(folder, spec, file, results, command);
@@ -139,6 +180,13 @@ internal static class ExperimentCommand
         string line = string.Create(inv,
             $"  trial {r.Index}/{trials} {r.SeedText}: {(r.Check.Passed ? "pass" : "FAIL " + r.Check.Problem)} — {r.Check.Requests} {spec.Unit}, {r.DeviceFailures} device failures, {r.KicksDropped} kicks / {r.IrqsDropped} IRQs dropped, {times}");
         return r.Check.Passed ? line : $"{line}\n    replay: {ReplayCommand(r, file)}";
+    }
+
+    /// <summary>A trial's line in a cluster run: the worker that ran it after its counts (before a replay line).</summary>
+    private static string OnWorker(string line, Akka.Actor.Address worker)
+    {
+        int newline = line.IndexOf('\n', StringComparison.Ordinal);
+        return newline < 0 ? $"{line} [{worker}]" : $"{line[..newline]} [{worker}]{line[newline..]}";
     }
 
     /// <summary>The one command that reruns exactly this trial (in simulation: the same digest).</summary>

@@ -20,7 +20,7 @@ namespace LguestActors.Host.Simulation;
 /// <summary>
 /// The host on the simulation engine (docs/DETERMINISM.md): <c>--simulate[=SEED] [--input FILE]</c>
 /// runs the VM configuration in one simulated world, unpaced, console input from the script;
-/// <c>--record FILE</c> runs it paced to the wall clock with the terminal as input, logging each
+/// <c>--record FILE</c> runs it paced to the wall clock with the terminal (and TAP frames) as input, logging each
 /// input with the step boundary and virtual time it entered at; <c>--replay FILE</c> reruns a
 /// recording unpaced. Every run ends with its digest on stderr; a replay says whether it matches.
 /// </summary>
@@ -30,13 +30,14 @@ internal static class SimulatedHost
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(30);
 
     public static (int Code, string? Line) Run(LaunchOptions options, HostEnvironment env, Config config, LguestSettings settings, byte[] kernel,
-        IReadOnlyList<byte[]> extraKernels, IReadOnlyList<IBlockBackend> disks, IReadOnlyList<string> args, SessionRecording? replay,
+        byte[] initrd, IReadOnlyList<byte[]> extraKernels, IReadOnlyList<IBlockBackend> disks, IReadOnlyList<string> args, SessionRecording? replay,
         TaskCompletionSource<(int Code, string Line)> stopRequested)
     {
         var simulation = options.Simulation!;
-        if (NetAttachments(options).Any(n => n.Kind == NetAttachmentKind.Tap))
+        if (simulation.RecordPath is null && replay is null && NetAttachments(options).FirstOrDefault(n => n.Kind == NetAttachmentKind.Tap) is { } tap)
         {
-            return (ExitCodes.Usage, "--net=tap: is for real time only: a simulated world takes no frames from the host (use --net=switch:NAME)");
+            // Frames from the host are inputs: unrecorded, the run could never be rerun (DETERMINISM.md §6).
+            return (ExitCodes.Usage, $"--net=tap:{tap.Name} in a simulation needs --record FILE: frames from the host are inputs, and only a recording makes the run reproducible (--replay FILE reruns it without the interface)");
         }
         ConsoleScript script = ConsoleScript.Empty;
         if (simulation.InputPath is { } input)
@@ -67,7 +68,7 @@ internal static class SimulatedHost
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         try
         {
-            return RunWorld(options, env, config, kernel, extraKernels, disks, args, simulation, script, terminal, driver);
+            return RunWorld(options, env, config, kernel, initrd, extraKernels, disks, args, simulation, script, terminal, driver);
         }
         finally
         {
@@ -75,16 +76,62 @@ internal static class SimulatedHost
         }
     }
 
-    private static (int Code, string? Line) RunWorld(LaunchOptions options, HostEnvironment env, Config config, byte[] kernel,
+    private static (int Code, string? Line) RunWorld(LaunchOptions options, HostEnvironment env, Config config, byte[] kernel, byte[] initrd,
         IReadOnlyList<byte[]> extraKernels, IReadOnlyList<IBlockBackend> disks, IReadOnlyList<string> args, SimulationOptions simulation,
         ConsoleScript script, IConsoleBackend terminal, SessionDriver driver)
     {
         using var world = SimulationWorld.Create(simulation.Seed, simulation.Seed, config, env.Error, "lguest");
+        var links = new List<HostTapLink>();
+        try
+        {
+            return RunVms(options, env, config, kernel, initrd, extraKernels, disks, args, simulation, script, terminal, driver, world, links);
+        }
+        catch (NetBackendException e)
+        {
+            return (ExitCodes.Failure, e.Message);
+        }
+        finally
+        {
+            // After the world has stopped stepping: nothing sends to an interface any more.
+            foreach (var link in links)
+            {
+                link.Dispose();
+            }
+        }
+    }
+
+    private static (int Code, string? Line) RunVms(LaunchOptions options, HostEnvironment env, Config config, byte[] kernel, byte[] initrd,
+        IReadOnlyList<byte[]> extraKernels, IReadOnlyList<IBlockBackend> disks, IReadOnlyList<string> args, SimulationOptions simulation,
+        ConsoleScript script, IConsoleBackend terminal, SessionDriver driver, SimulationWorld world, List<HostTapLink> links)
+    {
         var console = new SimulatedConsole(world, script, terminal);
         var (plan, supervision) = HostFaults.Read(config);
-        var vms = VmConfigs(world, options, kernel, console, disks, extraKernels, env)
-            .Select(vm => vm with { Faults = new FaultInjector(plan, world.Clock), Supervision = supervision })
+        // A TAP is a port of the world. Recording, the real interface is opened (before anything
+        // starts: "no CAP_NET_ADMIN" is one line) and linked to it; replaying, none is opened: the
+        // frames come from the recording and the guest's go only into the digest.
+        INetBackend TapPort(string name, MacAddress mac)
+        {
+            if (driver.Ports.TryGetValue(name, out var known))
+            {
+                return known;
+            }
+            HostTapLink? link = null;
+            if (driver.Replay is null)
+            {
+                link = new HostTapLink(name, env.OpenTap(name), driver, world.System);
+                links.Add(link);
+            }
+            var port = driver.Ports[name] = new SimulatedNetPort(world, name, link is null ? null : link.Send);
+            link?.Start(mac);
+            return port;
+        }
+        var vms = VmConfigs(world, options, kernel, initrd, console, disks, extraKernels, env, TapPort)
+            .Select(vm => vm with { Faults = new FaultInjector(plan, world.Clock), Supervision = supervision, Machine = vm.Machine with { Engine = options.Engine ?? Actors.Launcher.MachineSettings.FromConfig(config).Engine } })
             .ToList();
+        if (driver.Replay is { } replay && CheckFrameDevices(replay, driver) is { } badFrame)
+        {
+            return (ExitCodes.Failure, badFrame);
+        }
         var root = world.System.ActorOf(VmmRoot.Props(env.VmProps), VmmRoot.ActorName);
         foreach (var other in vms.Skip(1))
         {
@@ -133,7 +180,25 @@ internal static class SimulatedHost
         string digest = world.Digest.Current();
         env.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{Usage.ProgramName}: simulation seed {simulation.Seed}: digest {digest} ({world.Digest.Messages} messages, {world.Digest.Events} guest events), {world.Now.TotalSeconds:F6} s virtual"));
+        foreach (var port in driver.Ports.Values.Where(p => p.Dropped > 0))
+        {
+            env.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{Usage.ProgramName}: tap:{port.Name}: {port.Dropped} frame(s) from the host found no running device and were dropped"));
+        }
+        if (driver.FramesDropped > 0)
+        {
+            env.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{Usage.ProgramName}: {driver.FramesDropped} frame(s) from the host were dropped before they entered ({driver.FrameBound} were waiting; not recorded)"));
+        }
         return Finish(simulation, args, driver, world, digest, outcome, env);
+    }
+
+    /// <summary>A replayed frame for an interface the recorded command line does not attach: the line that says so, or null.</summary>
+    private static string? CheckFrameDevices(SessionRecording replay, SessionDriver driver)
+    {
+        var stray = replay.Inputs.FirstOrDefault(i => i.Kind == RecordedInput.Frame && !driver.Ports.ContainsKey(i.Text));
+        return stray is null ? null
+            : $"{replay.Source}:{stray.Line}: a frame for '{stray.Text}', which the recorded command line does not attach (expected {(driver.Ports.Count == 0 ? "no frames: it has no --net=tap:" : string.Join(" or ", driver.Ports.Keys.Order(StringComparer.Ordinal)))})";
     }
 
     /// <summary>Writes the recording, or checks the replay against it.</summary>
@@ -169,8 +234,8 @@ internal static class SimulatedHost
         new[] { options.Net }.Concat((options.ExtraVms ?? []).Select(v => v.Net)).OfType<NetAttachment>();
 
     /// <summary>The host's VMs inside the world: the first on the terminal's console, the others on prefixed stderr, switches as actors of the world.</summary>
-    private static List<VmConfig> VmConfigs(SimulationWorld world, LaunchOptions options, byte[] kernel, SimulatedConsole console,
-        IReadOnlyList<IBlockBackend> disks, IReadOnlyList<byte[]> extraKernels, HostEnvironment env)
+    private static List<VmConfig> VmConfigs(SimulationWorld world, LaunchOptions options, byte[] kernel, byte[] initrd, SimulatedConsole console,
+        IReadOnlyList<IBlockBackend> disks, IReadOnlyList<byte[]> extraKernels, HostEnvironment env, Func<string, MacAddress, INetBackend> tapPort)
     {
         var switches = new Dictionary<string, IActorRef>();
         DeviceConfig[] NetOf(string vm, NetAttachment? net, MacAddress? mac)
@@ -178,6 +243,11 @@ internal static class SimulatedHost
             if (net is null)
             {
                 return [];
+            }
+            if (net.Kind == NetAttachmentKind.Tap)
+            {
+                var own = mac ?? MacAddress.FromName(vm);
+                return [new NetDeviceConfig(own, tapPort(net.Name, own))];
             }
             if (!switches.TryGetValue(net.Name, out var lan))
             {
@@ -189,7 +259,10 @@ internal static class SimulatedHost
         var vms = new List<VmConfig>
         {
             new(LguestHost.VmName, options.MemoryBytes, kernel, options.CommandLine,
-                [new ConsoleConfig(console), .. blockOptions, .. NetOf(LguestHost.VmName, options.Net, options.Mac)]),
+                [new ConsoleConfig(console), .. blockOptions, .. NetOf(LguestHost.VmName, options.Net, options.Mac)])
+            {
+                Initrd = initrd,
+            },
         };
         foreach (var (extra, image) in (options.ExtraVms ?? []).Zip(extraKernels))
         {

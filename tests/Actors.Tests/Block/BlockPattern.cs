@@ -1,6 +1,6 @@
 namespace LguestActors.Actors.Tests.Block;
 
-/// <summary>The sample kernel's block test pattern (guest/kernel/block.c pattern_word): a pure function of (seed, sector, offset).</summary>
+/// <summary>The sample kernel's block test pattern (guest/runtime/pattern.h pattern_word): a pure function of (seed, sector, offset).</summary>
 internal static class BlockPattern
 {
     public static uint Word(uint seed, uint sector, uint offset)

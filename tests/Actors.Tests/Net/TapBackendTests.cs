@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Akka.TestKit.Xunit2;
 using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Devices.Net;
@@ -21,11 +20,7 @@ public sealed class TapBackendTests(ITestOutputHelper output) : TestKit
     [Fact]
     public async Task A_guest_on_a_TAP_interface_answers_pings_from_the_host_stack()
     {
-        string? missing = !OperatingSystem.IsLinux() ? "not Linux"
-            : Environment.UserName != "root" ? "not root"
-            : !File.Exists(TapNetBackend.TunPath) ? $"no {TapNetBackend.TunPath}"
-            : Run("ip", "netns list").Code != 0 ? "no iproute2 network namespaces"
-            : null;
+        string? missing = HostNetwork.TapMissing();
         if (missing is not null)
         {
             output.WriteLine($"TAP test NOT RUN: {missing}");
@@ -56,7 +51,7 @@ public sealed class TapBackendTests(ITestOutputHelper output) : TestKit
             Assert.Equal(0, Run("ip", $"netns exec {ns} ip addr add 10.9.0.1/24 dev {ifname}").Code);
             Assert.Equal(0, Run("ip", $"netns exec {ns} ip link set {ifname} up").Code);
 
-            var ping = Run("ip", $"netns exec {ns} python3 {Path.Combine(RepoPaths.Root, "tools", "icmp_ping.py")} 10.9.0.2 3");
+            var ping = HostNetwork.Ping(ns, "10.9.0.2", 3);
             output.WriteLine(ping.Output);
 
             Assert.True(ping.Code == 0, $"{ping.Output}{Environment.NewLine}guest console:{Environment.NewLine}{console.Output}");
@@ -70,18 +65,5 @@ public sealed class TapBackendTests(ITestOutputHelper output) : TestKit
         }
     }
 
-    private static (int Code, string Output) Run(string file, string arguments)
-    {
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            string text = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            return (process.ExitCode, text);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (-1, e.Message);
-        }
-    }
+    private static (int Code, string Output) Run(string file, string arguments) => HostNetwork.Run(file, arguments);
 }

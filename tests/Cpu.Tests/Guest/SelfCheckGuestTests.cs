@@ -62,13 +62,41 @@ public sealed class SelfCheckGuestTests(ITestOutputHelper output)
             var make = Toolchain.Run("make", $"-C guest BUILD={build} images", RepoPaths.Root);
             Assert.True(make.ExitCode == 0, $"make -C guest failed: {make}");
 
-            var images = Directory.GetFiles(Path.Combine(RepoPaths.Root, "guest", "prebuilt"), "*.elf");
+            // The ELF images and the Linux guest's initramfs (guest/linux, packed by mkcpio).
+            string prebuilt = Path.Combine(RepoPaths.Root, "guest", "prebuilt");
+            var images = Directory.GetFiles(prebuilt, "*.elf").Concat(Directory.GetFiles(prebuilt, "*.cpio")).ToList();
+            Assert.Contains(images, p => p.EndsWith("initramfs.cpio", StringComparison.Ordinal));
             Assert.NotEmpty(images);
             var differing = images
                 .Where(p => !File.ReadAllBytes(p).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(build, Path.GetFileName(p)))))
                 .Select(Path.GetFileName)
                 .ToList();
             Assert.True(differing.Count == 0, $"rebuilt images differ from guest/prebuilt: {string.Join(", ", differing)} (run `make -C guest` and commit)");
+        }
+        finally
+        {
+            Directory.Delete(build, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_linux_user_space_passes_its_native_checks()
+    {
+        // guest/linux built for x86-64 from the same sources: the system-call numbers against the
+        // host's kernel headers, the library's logic, and /bin/sh fed a script (guest/linux/tests).
+        if (!Toolchain.Available(Toolchain.HasGcc32, "gcc -m32 (gcc-multilib)", output))
+        {
+            return;
+        }
+
+        string build = Directory.CreateTempSubdirectory("lguest-linux-check-").FullName;
+        try
+        {
+            var run = Toolchain.Run("make", $"-C guest BUILD={build} linux-check", RepoPaths.Root);
+            output.WriteLine(run.ToString());
+            Assert.True(run.ExitCode == 0, $"make -C guest linux-check failed: {run}");
+            Assert.Contains("linux-check: PASS", run.Stdout, StringComparison.Ordinal);
+            Assert.Contains("shell.sh: PASS", run.Stdout, StringComparison.Ordinal);
         }
         finally
         {

@@ -141,6 +141,34 @@ public sealed class CodeCacheTests
     }
 
     [Fact]
+    public void The_old_xor_hashing_kept_for_the_benchmark_runs_the_same_guest_to_the_same_result()
+    {
+        // bench/LinuxBench's "xor-hash" mode: slower on a high-mapped kernel, never different.
+        var results = new List<uint>();
+        foreach (var hashing in new[] { BlockKeyHashing.Mixed, BlockKeyHashing.Xor })
+        {
+            var g = new TestGuest();
+            g.Cpu.BlockKeyHashing = hashing;
+            g.LoadCode(a =>
+            {
+                var top = a.CreateLabel();
+                a.mov(ecx, 100);
+                a.xor(ebx, ebx);
+                a.Label(ref top);
+                a.add(ebx, ecx);
+                a.loop(top);
+                a.hlt();
+            });
+            g.RunToHalt();
+            Assert.Equal(hashing, g.Cpu.BlockKeyHashing);
+            Assert.Throws<InvalidOperationException>(() => g.Cpu.BlockKeyHashing = BlockKeyHashing.Mixed);
+            results.Add(g.Cpu.Ebx);
+        }
+
+        Assert.Equal([5050u, 5050u], results);
+    }
+
+    [Fact]
     public void After_a_tlb_flush_a_cached_block_returns_to_the_fast_table_after_one_lookup()
     {
         var g = new TestGuest();

@@ -53,7 +53,7 @@ public sealed class HypercallTests
         var g = new TestGuest();
         Assert.True(g.Cpu.TryServeLocalHypercall(new HypercallRequest(Hypercalls.LguestInit, TestGuest.LguestData, 0, 0, 0), out _));
         Assert.Equal(TestGuest.LguestData, g.Cpu.LguestDataAddress);
-        Assert.Equal(Cpu.VirtualTscKhz, g.Memory.ReadU32(TestGuest.LguestData + LguestDataLayout.TscKhz));
+        Assert.Equal(1_000_000u, g.Memory.ReadU32(TestGuest.LguestData + LguestDataLayout.TscKhz));
     }
 
     [Fact]

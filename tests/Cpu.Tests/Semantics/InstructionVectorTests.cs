@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Iced.Intel;
 using LguestActors.Cpu.Memory;
+using LguestActors.Cpu.Tests.Compile;
 using LguestActors.Cpu.Tests.Guest;
 using Xunit.Abstractions;
 
@@ -100,18 +101,30 @@ public sealed class InstructionVectorTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(FamilyNames))]
-    public void The_interpreter_matches_the_real_cpu(string family)
+    public void The_interpreter_matches_the_real_cpu(string family) => CheckFamily(family, compiled: false);
+
+    /// <summary>
+    /// Each vector on the compiled engine with the compile threshold at zero (the instruction is
+    /// compiled before it first runs), in lockstep with the interpreter (<see cref="LockstepChecker"/>),
+    /// and its results checked against the real CPU's.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(FamilyNames))]
+    public void The_compiled_engine_matches_the_interpreter_and_the_real_cpu(string family) => CheckFamily(family, compiled: true);
+
+    private void CheckFamily(string family, bool compiled)
     {
         var mnemonics = Families[family].ToHashSet();
         var vectors = AllVectors.Value.Where(v => mnemonics.Contains(MnemonicOf(v.Form))).ToList();
         Assert.NotEmpty(vectors);
 
         var memory = new GuestMemory(1 << 20);
+        var reference = compiled ? new GuestMemory(1 << 20) : null;
         var mismatches = new List<string>();
         for (int i = 0; i < vectors.Count; i++)
         {
             // Each case gets its own code address, so no decoded-instruction cache can serve a stale one.
-            string? problem = Check(vectors[i], memory, CodeBase + (uint)i * SlotBytes);
+            string? problem = Check(vectors[i], memory, reference, CodeBase + (uint)i * SlotBytes);
             if (problem is not null)
             {
                 mismatches.Add($"line {vectors[i].Line}: {vectors[i].Text}{Environment.NewLine}    {problem}");
@@ -147,12 +160,15 @@ public sealed class InstructionVectorTests(ITestOutputHelper output)
         return writer.Bytes.ToArray();
     }
 
-    private static string? Check(InstructionVector v, GuestMemory memory, uint address)
+    /// <param name="reference">Null: run the interpreter on <paramref name="memory"/>. Else: the compiled engine on it, in lockstep with the interpreter on this one.</param>
+    private static string? Check(InstructionVector v, GuestMemory memory, GuestMemory? reference, uint address)
     {
         var program = VectorProgram.For(v);
-        memory.Write(address, Assemble(program, address));
+        byte[] code = Assemble(program, address);
+        memory.Write(address, code);
+        reference?.Write(address, code);
 
-        var cpu = new Cpu(memory)
+        Cpu Start(GuestMemory on, CpuEngine engine) => new(on)
         {
             Eax = program.Registers[VectorProgram.Eax],
             Ecx = program.Registers[VectorProgram.Ecx],
@@ -164,16 +180,39 @@ public sealed class InstructionVectorTests(ITestOutputHelper output)
             Edi = program.Registers[VectorProgram.Edi],
             Eip = address,
             Eflags = v.FlagsIn | 0x202,
+            CompilerOptions = new CompilerOptions { Threshold = 0 },
+            Engine = engine,
         };
 
+        Cpu cpu;
         RunExit exit;
         try
         {
-            exit = cpu.Run(16);
+            if (reference is null)
+            {
+                cpu = Start(memory, CpuEngine.Interpreter);
+                exit = cpu.Run(16);
+            }
+            else
+            {
+                var run = new LockstepChecker(
+                    engine => new ProgramMachine(Start(engine == CpuEngine.Compiled ? memory : reference, engine), 16),
+                    new CompilerOptions { Threshold = 0 }).Run();
+                cpu = run.Compiled.Cpu;
+                exit = ((ProgramMachine)run.Compiled).Exit!.Value;
+                if (cpu.CompiledStats.Regions == 0)
+                {
+                    return "nothing was compiled";
+                }
+            }
+        }
+        catch (LockstepDivergenceException e)
+        {
+            return e.Message;
         }
         catch (Exception e) when (e is not NotImplementedException)
         {
-            return $"the interpreter threw {e.GetType().Name}: {e.Message}";
+            return $"the {(reference is null ? "interpreter" : "compiled engine")} threw {e.GetType().Name}: {e.Message}";
         }
 
         if (exit.Reason != ExitReason.Halt)

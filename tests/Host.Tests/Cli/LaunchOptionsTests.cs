@@ -78,6 +78,12 @@ public sealed class LaunchOptionsTests
     [InlineData(new[] { "64", "--block", "disk.img" }, "option --block needs a file: --block=FILE or --block=FILE,ro")]
     [InlineData(new[] { "64", "--block=" }, "option --block needs a file: --block=FILE or --block=FILE,ro")]
     [InlineData(new[] { "64", "--vm=b:32", "--block=disk.img" }, "--block=disk.img: disks belong to the first VM; put --block before any --vm")]
+    [InlineData(new[] { "64", "--initrd" }, "option --initrd needs a file: --initrd=FILE")]
+    [InlineData(new[] { "64", "--initrd=" }, "option --initrd needs a file: --initrd=FILE")]
+    [InlineData(new[] { "64", "--initrd=a.cpio", "--initrd=b.cpio" }, "--initrd=b.cpio: --initrd was already given (a.cpio); a VM has one initrd")]
+    [InlineData(new[] { "64", "--vm=b:32", "--initrd=a.cpio" }, "--initrd=a.cpio: the initrd belongs to the first VM; put --initrd before any --vm")]
+    [InlineData(new[] { "64", "--tunnet=x" }, "option --tunnet is not supported yet")]
+    [InlineData(new[] { "--fleet=2", "64", "--initrd=a.cpio" }, "--fleet=2: copies of a VM do not take its --initrd; only the first VM has one")]
     [InlineData(new[] { "64", "--net=192.168.19.1" }, "--net=192.168.19.1: expected switch:NAME or tap:IFNAME")]
     [InlineData(new[] { "64", "--net=switch:" }, "--net=switch:: expected switch:NAME or tap:IFNAME")]
     [InlineData(new[] { "64", "--net=tap:a/b" }, "--net=tap:a/b: 'a/b' is not a network interface name (at most 15 characters, no '/', ' ' or ':')")]
@@ -160,6 +166,13 @@ public sealed class LaunchOptionsTests
 
         Assert.Equal([new BlockOption("a.img", false), new BlockOption("/tmp/b,c.img", true)], options.BlockDevices);
         Assert.Equal("x", options.CommandLine);
+    }
+
+    [Fact]
+    public void Initrd_names_the_first_VMs_initial_ram_disk()
+    {
+        Assert.Equal("guest/prebuilt/initramfs.cpio", Run("64", "vmlinux", "--initrd=guest/prebuilt/initramfs.cpio", "--", "console=hvc0").InitrdPath);
+        Assert.Null(Run("64", "vmlinux").InitrdPath);
     }
 
     [Fact]

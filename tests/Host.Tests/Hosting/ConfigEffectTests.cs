@@ -1,5 +1,6 @@
 using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Vcpu;
+using LguestActors.Cpu;
 using LguestActors.Cpu.Loader;
 using LguestActors.Host.Configuration;
 using LguestActors.Host.Vmm;
@@ -23,10 +24,17 @@ public sealed class ConfigEffectTests : IDisposable
         File.WriteAllText(Path.Combine(Path.GetDirectoryName(_host.KernelPath)!, AkkaConfigFile.FileName), shipped + "\n" + overrides + "\n");
     }
 
+    /// <summary>The machine settings of the last VM the host asked the launcher for.</summary>
+    private MachineSettings? _machine;
+
     /// <summary>The real launcher, a scripted vCPU (it halts at once) and no ELF to load.</summary>
-    private VmPropsFactory RealLauncher() => (config, listener) => GuestSupervisor.Props(config, listener, new GuestSupervisorOptions(
-        VcpuOptions.Default with { CpuFactory = memory => _cpu = new ScriptedCpu(memory) },
-        (_, _, _) => new Elf32Image(0x100000, 0x100000, 0x101000)));
+    private VmPropsFactory RealLauncher() => (config, listener) =>
+    {
+        _machine = config.Machine;
+        return GuestSupervisor.Props(config, listener, new GuestSupervisorOptions(
+            VcpuOptions.Default with { CpuFactory = memory => _cpu = new ScriptedCpu(memory) },
+            (_, _, _) => new Elf32Image(0x100000, 0x100000, 0x101000)));
+    };
 
     private const ulong RamSize = 16UL << 20;
 
@@ -151,5 +159,47 @@ public sealed class ConfigEffectTests : IDisposable
 
         Assert.NotEmpty(devices);
         Assert.All(devices.SelectMany(d => d.Queues), q => Assert.Equal(64, q.Num));
+    }
+
+    [Theory]
+    [InlineData("", CpuEngine.Compiled)]
+    [InlineData("lguest.vcpu.engine = interpreter", CpuEngine.Interpreter)]
+    [InlineData("lguest.vcpu.engine = compiled", CpuEngine.Compiled)]
+    public async Task Engine_is_the_engine_every_VM_is_built_with(string overrides, CpuEngine expected)
+    {
+        WriteConfig(overrides);
+
+        await BootAndStopAsync();
+
+        Assert.Equal(expected, _machine!.Engine);
+    }
+
+    [Theory]
+    [InlineData("--engine=interpreter", CpuEngine.Interpreter)]
+    [InlineData("--engine=compiled", CpuEngine.Compiled)]
+    public async Task The_engine_option_overrides_the_config(string option, CpuEngine expected)
+    {
+        WriteConfig($"lguest.vcpu.engine = {(expected == CpuEngine.Compiled ? "interpreter" : "compiled")}");
+
+        Task<int> run = _host.RunAsync(RealLauncher(), option, "16", _host.KernelPath);
+        await AwaitAsync(() => _cpu is not null && _cpu.FirstRun.IsCompleted, run);
+        _host.Signals.Raise(StopSignal.Terminate);
+        await run.WaitAsync(Timeout);
+
+        Assert.Equal(expected, _machine!.Engine);
+    }
+
+    [Fact]
+    public async Task A_bad_engine_is_one_line_naming_the_key_before_anything_starts()
+    {
+        WriteConfig("lguest.vcpu.engine = jit");
+
+        int code = await _host.RunAsync(RealLauncher(), "16", _host.KernelPath).WaitAsync(Timeout);
+
+        Assert.Equal(1, code);
+        Assert.Null(_machine);
+        string line = Assert.Single(_host.ErrorLines);
+        Assert.Contains("lguest.vcpu.engine", line, StringComparison.Ordinal);
+        Assert.Contains("\"compiled\" or \"interpreter\"", line, StringComparison.Ordinal);
     }
 }

@@ -6,7 +6,7 @@ namespace LguestActors.Host.Tests.Hosting;
 // The built program, as a user runs it: `dotnet lguest-actors.dll ...`.
 public sealed class ExecutableTests
 {
-    private static string HostDll()
+    internal static string HostDll()
     {
         // The host's own output folder (same configuration as this test), so its runtimeconfig is there.
         string configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<Configuration>/net10.0/
@@ -64,10 +64,10 @@ public sealed class ExecutableTests
     [Fact]
     public async Task Unknown_option_is_one_line_on_stderr_and_exit_2()
     {
-        (int code, _, string stderr) = await RunAsync("64", "--initrd=initrd.img");
+        (int code, _, string stderr) = await RunAsync("64", "--tunnet=tap0");
 
         Assert.Equal(2, code);
-        Assert.Equal("lguest-actors: option --initrd is not supported yet (try 'lguest-actors --help')" + Environment.NewLine, stderr);
+        Assert.Equal("lguest-actors: option --tunnet is not supported yet (try 'lguest-actors --help')" + Environment.NewLine, stderr);
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class ExecutableTests
             .SkipWhile(l => l != "lguest-actors: start-up timings (--timings), ms from the process start:").Skip(2).ToList();
         Assert.Equal(
             ["runtime: process start to Main", "host: command line, kernel, config", "host: console", "host: generic host built", "actor system: started", "actor system: /user/vmm",
-             "boot: launcher started", "boot: memory", "boot: kernel", "boot: boot params", "boot: device page", "boot: page tables",
+             "boot: launcher started", "boot: memory", "boot: kernel", "boot: initrd", "boot: boot params", "boot: device page", "boot: page tables",
              "boot: vcpu and interrupts", "boot: devices", "boot: start", "guest: first console byte"],
             table.Select(l => l[2..36].TrimEnd()));
         double[] at = table.Select(l => double.Parse(l[45..54], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
@@ -153,6 +153,17 @@ public sealed class ExecutableTests
             Assert.Single(ended, l => l.StartsWith($"lguest-actors: vm guest-{i} ended: ", StringComparison.Ordinal));
         }
     }
+    [Theory]
+    [InlineData("--engine=compiled")]
+    [InlineData("--engine=interpreter")]
+    public async Task The_sample_guest_passes_its_selftest_on_either_engine(string engine)
+    {
+        (int code, string stdout, string stderr) = await RunAsync(engine, "64", "--", "run=selftest");
+
+        Assert.True(code == 0, $"exit {code}; stderr: {stderr}; stdout: {stdout}");
+        Assert.True(stdout.Contains("selftest: PASS 7/7", StringComparison.Ordinal), $"stdout: {stdout}; stderr: {stderr}");
+    }
+
     [Theory]
     [InlineData("INT", 130, "lguest-actors: stopped by SIGINT")]
     [InlineData("TERM", 143, "lguest-actors: stopped by SIGTERM")]

@@ -44,6 +44,9 @@ internal sealed class HostHarness : IDisposable
     /// <summary>Folders searched for akka.hocon and the sample guest: the temp dir (no sample guest) and the test's output (akka.hocon).</summary>
     public IReadOnlyList<string> SearchRoots { get; set; } = [];
 
+    /// <summary>Opens <c>--net=tap:IFNAME</c> (null: the real TAP device).</summary>
+    public Func<string, Actors.Devices.Net.INetBackend>? TapOpener { get; set; }
+
     /// <summary>Where stop signals come from: <see cref="Signals"/> unless a test sets the process's own.</summary>
     public IStopSignals? RealSignals { get; set; }
 
@@ -55,7 +58,7 @@ internal sealed class HostHarness : IDisposable
             ConsoleSettings = settings;
             StopFromConsole = stopVm;
             return Console;
-        }, RealSignals ?? Signals);
+        }, RealSignals ?? Signals, TapOpener);
         return LguestHost.RunAsync(args, env);
     }
 

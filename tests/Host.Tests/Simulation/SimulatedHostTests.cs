@@ -105,7 +105,7 @@ public sealed partial class SimulatedHostTests : IDisposable
     [InlineData("--replay FILE takes the whole command line from the recording: give it alone", "--replay", "x.rec", "32")]
     [InlineData("--simulate=abc: the seed is a whole number from 0 to 18446744073709551615", "--simulate=abc", "32")]
     [InlineData("--time-limit=soon: expected a positive duration of virtual time, like 30s or 500ms (units s, ms, us, ns)", "--simulate", "--time-limit=soon", "32")]
-    [InlineData("--net=tap: is for real time only: a simulated world takes no frames from the host (use --net=switch:NAME)", "--simulate", "--net=tap:tap9", "32")]
+    [InlineData("--net=tap:tap9 in a simulation needs --record FILE: frames from the host are inputs, and only a recording makes the run reproducible (--replay FILE reruns it without the interface)", "--simulate", "--net=tap:tap9", "32")]
     public async Task Simulation_options_that_do_not_fit_are_one_line(string line, params string[] args)
     {
         var run = await RunAsync(null, args);

@@ -35,8 +35,17 @@ public static class BootParams
     /// <summary><c>boot_params.hdr.version</c> (u16): the boot protocol version the loader speaks.</summary>
     public const int VersionOffset = 0x206;
 
+    /// <summary><c>boot_params.hdr.type_of_loader</c> (u8): which boot loader; 0xFF is "unknown", as lguest's launcher said.</summary>
+    public const int TypeOfLoaderOffset = 0x210;
+
     /// <summary><c>boot_params.hdr.loadflags</c> (u8).</summary>
     public const int LoadFlagsOffset = 0x211;
+
+    /// <summary><c>boot_params.hdr.ramdisk_image</c> (u32): physical address of the initrd.</summary>
+    public const int RamdiskImageOffset = 0x218;
+
+    /// <summary><c>boot_params.hdr.ramdisk_size</c> (u32): its length in bytes (lguest gave the page-aligned length).</summary>
+    public const int RamdiskSizeOffset = 0x21C;
 
     /// <summary><c>boot_params.hdr.cmd_line_ptr</c> (u32): physical address of the NUL-terminated command line.</summary>
     public const int CommandLinePointerOffset = 0x228;
@@ -65,16 +74,20 @@ public static class BootParams
     /// <summary>X86_SUBARCH_LGUEST: the kernel's early boot jumps to lguest_entry.</summary>
     public const uint SubarchLguest = 1;
 
+    /// <summary>The <c>type_of_loader</c> lguest's launcher wrote with an initrd: "unknown boot loader".</summary>
+    public const byte UnknownLoader = 0xFF;
+
     /// <summary>E820_TYPE_RAM: usable memory.</summary>
     public const uint E820TypeRam = 1;
 
     /// <summary>
     /// Zeroes the zero page and the command-line buffer, then writes one e820 RAM entry
-    /// [0, <paramref name="memSize"/>), the setup-header fields lguest set, and the command line.
+    /// [0, <paramref name="memSize"/>), the setup-header fields lguest set, the command line, and
+    /// where the <paramref name="initrd"/> is if there is one (<see cref="Initrd.Place"/>).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="memSize"/> is too small to hold the zero page and command line, or larger than <paramref name="memory"/>.</exception>
     /// <exception cref="ArgumentException">the command line is longer than <see cref="MaxCommandLineBytes"/> bytes or contains a NUL.</exception>
-    public static void Write(GuestMemory memory, ulong memSize, string commandLine)
+    public static void Write(GuestMemory memory, ulong memSize, string commandLine, InitrdPlacement? initrd = null)
     {
         ArgumentNullException.ThrowIfNull(memory);
         ArgumentNullException.ThrowIfNull(commandLine);
@@ -99,6 +112,16 @@ public static class BootParams
         BinaryPrimitives.WriteUInt32LittleEndian(page[CommandLinePointerOffset..], CommandLineAddress);
         BinaryPrimitives.WriteUInt32LittleEndian(page[CommandLineSizeOffset..], MaxCommandLineBytes);
         BinaryPrimitives.WriteUInt32LittleEndian(page[HardwareSubarchOffset..], SubarchLguest);
+        if (initrd is InitrdPlacement rd)
+        {
+            if (rd.Size == 0 || (ulong)rd.Address + rd.Size > memSize)
+            {
+                throw new ArgumentOutOfRangeException(nameof(initrd), rd, $"the initrd must lie inside RAM [0, 0x{memSize:x})");
+            }
+            BinaryPrimitives.WriteUInt32LittleEndian(page[RamdiskImageOffset..], rd.Address);
+            BinaryPrimitives.WriteUInt32LittleEndian(page[RamdiskSizeOffset..], rd.Size);
+            page[TypeOfLoaderOffset] = UnknownLoader;
+        }
 
         // The buffer is cleared whole, so the NUL after the text is already there.
         Span<byte> buffer = memory.WritableSpan(CommandLineAddress, CommandLineSize);
