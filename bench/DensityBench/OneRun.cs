@@ -50,6 +50,11 @@ internal static class OneRun
         using var system = ActorSystem.Create("density", config);
 
         var machine = MachineSettings.FromConfig(config); // the vCPU's dispatcher and slice, as the host runs them
+        if (count > config.GetInt("lguest.vcpu.pinned-up-to"))
+        {
+            // As the host does (LguestSettings.MachineFor): a fleet's vCPUs share the pool.
+            machine = machine with { VcpuDispatcher = config.GetString("lguest.vcpu.fleet-dispatcher") };
+        }
         VmConfig Vm(string name, IConsoleBackend console) => new(name, bytes, kernel, "", [new ConsoleConfig(console)]) { Supervision = supervision, Machine = machine };
 
         // Warm-up: one VM to its prompt and stopped.

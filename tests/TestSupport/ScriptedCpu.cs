@@ -65,6 +65,9 @@ public sealed class ScriptedCpu : IGuestCpu
     /// <summary>The name of the thread the vCPU ran the last slice on.</summary>
     public string? RunThreadName { get; private set; }
 
+    /// <summary>The managed id of the thread the vCPU ran the last slice on (pinned threads share a name).</summary>
+    public int RunThreadId { get; private set; }
+
     /// <summary>Whether the last slice ran on a thread-pool thread.</summary>
     public bool RanOnPoolThread { get; private set; }
 
@@ -142,6 +145,7 @@ public sealed class ScriptedCpu : IGuestCpu
         Runs++;
         LastBudget = budget;
         RunThreadName = Thread.CurrentThread.Name;
+        RunThreadId = Environment.CurrentManagedThreadId;
         RanOnPoolThread = Thread.CurrentThread.IsThreadPoolThread;
         _firstRun.TrySetResult();
         return _script.TryDequeue(out var step) ? new RunExit(step(this), 1) : new RunExit(ExitReason.Halt, 0);

@@ -17,9 +17,17 @@ internal sealed record LguestSettings(
     ConsoleEscape ConsoleEscape,
     Cpu.CpuEngine Engine = Cpu.CpuEngine.Compiled)
 {
+    /// <summary>Up to this many VMs in the process, each vCPU runs on <see cref="VcpuDispatcher"/> (lguest.vcpu.pinned-up-to).</summary>
+    public int PinnedUpTo { get; init; } = int.MaxValue;
+
+    /// <summary>Where every vCPU runs when the process has more VMs than <see cref="PinnedUpTo"/> (lguest.vcpu.fleet-dispatcher).</summary>
+    public string FleetDispatcher { get; init; } = VcpuDispatcher;
+
     public const string SliceInstructionsPath = MachineSettings.SliceInstructionsPath;
     public const string VcpuDispatcherPath = MachineSettings.VcpuDispatcherPath;
     public const string RingSizePath = MachineSettings.RingSizePath;
+    public const string PinnedUpToPath = "lguest.vcpu.pinned-up-to";
+    public const string FleetDispatcherPath = "lguest.vcpu.fleet-dispatcher";
     public const string EnginePath = MachineSettings.EnginePath;
     public const string DeviceIoDispatcherPath = "lguest.devices.io-dispatcher";
     public const string EscapeKeyPath = "lguest.console.escape-key";
@@ -29,7 +37,7 @@ internal sealed record LguestSettings(
     /// <summary>Every key this class reads.</summary>
     public static readonly IReadOnlyList<string> Paths =
     [
-        SliceInstructionsPath, VcpuDispatcherPath, RingSizePath, EnginePath, DeviceIoDispatcherPath,
+        SliceInstructionsPath, VcpuDispatcherPath, PinnedUpToPath, FleetDispatcherPath, RingSizePath, EnginePath, DeviceIoDispatcherPath,
         EscapeKeyPath, EscapeCountPath, EscapeWindowPath,
     ];
 
@@ -46,16 +54,31 @@ internal sealed record LguestSettings(
         string vcpuDispatcher = machine.VcpuDispatcher!;
         int ring = machine.RingSize;
         string ioDispatcher = RequireDispatcher(config, read, DeviceIoDispatcherPath);
+        int pinnedUpTo = read.Int(PinnedUpToPath, null, 0, Cli.Fleet.MaxCount + 1);
+        string fleetDispatcher = RequireDispatcher(config, read, FleetDispatcherPath);
 
         byte? key = ParseEscapeKey(read.Text(EscapeKeyPath, null));
         int count = read.Int(EscapeCountPath, null, 1, 100);
         TimeSpan window = read.Duration(EscapeWindowPath, null, TimeSpan.FromMilliseconds(1));
 
-        return new LguestSettings(slice, vcpuDispatcher, ring, ioDispatcher, new ConsoleEscape(key, count, window), machine.Engine);
+        return new LguestSettings(slice, vcpuDispatcher, ring, ioDispatcher, new ConsoleEscape(key, count, window), machine.Engine)
+        {
+            PinnedUpTo = pinnedUpTo, FleetDispatcher = fleetDispatcher,
+        };
     }
 
-    /// <summary>The VM-building part of the settings, for every VM the host runs.</summary>
-    public MachineSettings Machine => new(SliceInstructions, VcpuDispatcher, (ushort)RingSize, Engine);
+    /// <summary>The VM-building part of the settings, for one VM alone in the process.</summary>
+    public MachineSettings Machine => MachineFor(1);
+
+    /// <summary>
+    /// The VM-building part of the settings when the process runs <paramref name="vmCount"/> VMs:
+    /// a few VMs each keep a vCPU thread of their own (one VM's latency); a fleet's vCPUs share
+    /// the bounded pool, since 10,000 runnable threads on 2 cores make boot and stop crawl
+    /// (docs/PERFORMANCE.md, density). A vCPU never blocks its thread (HALT and a NOTIFY being
+    /// served park the actor, each slice ends with a message), so a shared pool cannot deadlock.
+    /// </summary>
+    public MachineSettings MachineFor(int vmCount) =>
+        new(SliceInstructions, vmCount > PinnedUpTo ? FleetDispatcher : VcpuDispatcher, (ushort)RingSize, Engine);
 
     /// <summary>"ctrl-a" .. "ctrl-z" → 1 .. 26, the byte a raw terminal sends; "off" → null.</summary>
     internal static byte? ParseEscapeKey(string? value)

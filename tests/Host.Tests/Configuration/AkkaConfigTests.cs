@@ -23,6 +23,7 @@ public sealed class AkkaConfigTests
             "akka.loglevel",
             "akka.coordinated-shutdown.phases.service-stop.timeout",
             "vcpu-dispatcher.type",
+            "vcpu-pool-dispatcher.type",
             "device-io-dispatcher.type",
         ];
         foreach (string path in LguestSettings.Paths.Concat(hostKeys))
@@ -39,6 +40,8 @@ public sealed class AkkaConfigTests
         Assert.Equal(256, settings.RingSize);
         Assert.Equal(4096, settings.SliceInstructions);
         Assert.Equal("vcpu-dispatcher", settings.VcpuDispatcher);
+        Assert.Equal(16, settings.PinnedUpTo);
+        Assert.Equal("vcpu-pool-dispatcher", settings.FleetDispatcher);
         Assert.Equal("device-io-dispatcher", settings.DeviceIoDispatcher);
         Assert.Equal(new ConsoleEscape(3, 3, TimeSpan.FromSeconds(1)), settings.ConsoleEscape);
     }
@@ -64,7 +67,7 @@ public sealed class AkkaConfigTests
             Assert.IsType<PinnedDispatcher>(system.Dispatchers.Lookup(settings.VcpuDispatcher));
             Assert.True(system.Dispatchers.HasDispatcher(settings.DeviceIoDispatcher));
 
-            foreach (string dispatcher in new[] { settings.VcpuDispatcher, settings.DeviceIoDispatcher })
+            foreach (string dispatcher in new[] { settings.VcpuDispatcher, settings.FleetDispatcher, settings.DeviceIoDispatcher })
             {
                 IActorRef echo = system.ActorOf(Props.Create(() => new Echo()).WithDispatcher(dispatcher));
                 Assert.Equal("ping", await echo.Ask<string>("ping", TimeSpan.FromSeconds(10)));
@@ -82,6 +85,8 @@ public sealed class AkkaConfigTests
     [InlineData("lguest.vcpu.slice-instructions = 0", "lguest.vcpu.slice-instructions must be a whole number from 1 to 10000000, not '0'")]
     [InlineData("lguest.vcpu.slice-instructions = 99999999999999", "lguest.vcpu.slice-instructions must be a whole number from 1 to 10000000, not '99999999999999'")]
     [InlineData("lguest.vcpu.slice-instructions = abc", "lguest.vcpu.slice-instructions must be a whole number from 1 to 10000000, not 'abc'")]
+    [InlineData("lguest.vcpu.pinned-up-to = -1", "lguest.vcpu.pinned-up-to must be a whole number from 0 to 1000001, not '-1'")]
+    [InlineData("lguest.vcpu.fleet-dispatcher = no-such-dispatcher", "lguest.vcpu.fleet-dispatcher names dispatcher \"no-such-dispatcher\", which the configuration does not define (a section with a type)")]
     [InlineData("lguest.vcpu.dispatcher = no-such-dispatcher", "lguest.vcpu.dispatcher names dispatcher \"no-such-dispatcher\", which the configuration does not define (a section with a type)")]
     [InlineData("lguest.console.escape-key = f1", "lguest.console.escape-key must be \"ctrl-a\" .. \"ctrl-z\" or \"off\", not \"f1\"")]
     [InlineData("lguest.console.escape-count = 0", "lguest.console.escape-count must be a whole number from 1 to 100, not '0'")]

@@ -106,6 +106,49 @@ public sealed class ConfigEffectTests : IDisposable
         Assert.Contains("vcpu-dispatcher", cpu.RunThreadName ?? "", StringComparison.Ordinal);
     }
 
+    /// <summary>Boots the first VM with <paramref name="fleet"/> copies, waits for every vCPU's first slice, stops them with SIGTERM.</summary>
+    private async Task<IReadOnlyList<ScriptedCpu>> BootFleetAndStopAsync(int fleet)
+    {
+        var cpus = new System.Collections.Concurrent.ConcurrentBag<ScriptedCpu>();
+        VmPropsFactory launcher = (config, listener) => GuestSupervisor.Props(config, listener, new GuestSupervisorOptions(
+            VcpuOptions.Default with { CpuFactory = memory => { var cpu = new ScriptedCpu(memory); cpus.Add(cpu); return cpu; } },
+            (_, _, _) => new Elf32Image(0x100000, 0x100000, 0x101000)));
+        Task<int> run = _host.RunAsync(launcher, "16", _host.KernelPath, $"--fleet={fleet}");
+        await AwaitAsync(() => cpus.Count == fleet && cpus.All(c => c.FirstRun.IsCompleted), run);
+        _host.Signals.Raise(StopSignal.Terminate);
+        int code = await run.WaitAsync(Timeout);
+        Assert.True(code == 143, $"exit {code}: {_host.Error}");
+        return cpus.ToList();
+    }
+
+    [Fact]
+    public async Task Up_to_pinned_up_to_VMs_each_vCPU_has_a_thread_of_its_own()
+    {
+        WriteConfig("lguest.vcpu.pinned-up-to = 3");
+
+        var cpus = await BootFleetAndStopAsync(3);
+
+        Assert.All(cpus, c => Assert.Contains("vcpu-dispatcher", c.RunThreadName ?? "", StringComparison.Ordinal));
+        Assert.Equal(3, cpus.Select(c => c.RunThreadId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Past_pinned_up_to_VMs_every_vCPU_runs_on_the_fleet_dispatchers_shared_threads()
+    {
+        // A pool of one thread: four VMs' vCPUs can only all have run if they share it.
+        WriteConfig("""
+            lguest.vcpu.pinned-up-to = 3
+            vcpu-pool-dispatcher.fork-join-executor { parallelism-min = 1, parallelism-max = 1 }
+            """);
+
+        var cpus = await BootFleetAndStopAsync(4);
+
+        Assert.Equal(4, cpus.Count);
+        Assert.All(cpus, c => Assert.False(c.RanOnPoolThread, $"a vCPU ran on .NET pool thread '{c.RunThreadName}'"));
+        Assert.All(cpus, c => Assert.Contains("vcpu-pool-dispatcher", c.RunThreadName ?? "", StringComparison.Ordinal));
+        Assert.Single(cpus.Select(c => c.RunThreadId).Distinct());
+    }
+
     [Fact]
     public async Task Ring_size_is_what_every_queue_shows_in_the_device_page()
     {

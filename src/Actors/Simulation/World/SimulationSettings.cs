@@ -16,7 +16,7 @@ public static class SimulationSettings
     public static readonly IReadOnlyList<string> DefaultDispatchers =
     [
         "akka.actor.default-dispatcher", "akka.actor.internal-dispatcher", "akka.actor.default-blocking-io-dispatcher",
-        "vcpu-dispatcher", "device-io-dispatcher",
+        "vcpu-dispatcher", "vcpu-pool-dispatcher", "device-io-dispatcher",
     ];
 
     /// <summary>
