@@ -134,7 +134,7 @@ public sealed class VmMetricsTests : TestKit
         }
         var boot = Assert.Single(mine, a => a.OperationName == "boot" && Equals(a.GetTagItem("vm"), vm));
         var phases = mine.Where(a => a.ParentSpanId == boot.SpanId).Select(a => a.OperationName).ToList();
-        Assert.Equal(["boot: memory", "boot: kernel", "boot: boot params", "boot: device page", "boot: page tables", "boot: vcpu and interrupts", "boot: devices", "boot: start"], phases);
+        Assert.Equal(["boot: memory", "boot: kernel", "boot: initrd", "boot: boot params", "boot: device page", "boot: page tables", "boot: vcpu and interrupts", "boot: devices", "boot: start"], phases);
         var requests = mine.Where(a => a.OperationName == "virtqueue request" && Equals(a.GetTagItem("vm"), vm) && Equals(a.GetTagItem("device"), "blk0")).ToList();
         Assert.NotEmpty(requests); // the first request of each queue is always sampled
         Assert.All(requests, r => Assert.True(r.Duration >= TimeSpan.Zero && r.ParentSpanId == default, $"{r.Duration} {r.ParentSpanId}"));
