@@ -114,16 +114,25 @@ public sealed class EngineTests
         var actor = world.System.ActorOf(Props.Create(() => new Recorder(got)), "target");
         var ticker = world.System.ActorOf(Props.Create(() => new Ticker()), "ticker");
         var sent = new ManualResetEventSlim();
-        // A ticker keeps the world running; a thread of ours sends while it does.
+        var caught = new ManualResetEventSlim();
+        // A ticker keeps the world running; a thread of ours sends while it does. The world counts
+        // as running only inside a step, and a step may end between our look and our send (a send
+        // between steps is allowed): send again until the guard has seen one land inside a step.
         var intruder = new Thread(() =>
         {
-            SpinWait.SpinUntil(() => world.Engine.IsRunning, TimeSpan.FromSeconds(30));
-            actor.Tell("from outside");
-            sent.Set();
+            while (!caught.IsSet && world.Engine.FirstViolation is null)
+            {
+                if (world.Engine.IsRunning)
+                {
+                    actor.Tell("from outside");
+                    sent.Set();
+                }
+            }
         }) { Name = "intruder" };
         intruder.Start();
 
         var e = Assert.Throws<SimulationThreadException>(() => world.RunUntil(() => false, TimeSpan.FromHours(1000)));
+        caught.Set();
         intruder.Join();
 
         Assert.Contains("intruder", e.Message, StringComparison.Ordinal);
