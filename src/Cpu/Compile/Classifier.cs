@@ -92,6 +92,10 @@ internal static unsafe class Classifier
         var code = (Code)op->Code;
         Mnemonic m = code.Mnemonic();
         bool mem = op->K0 == Kind.Mem || op->K1 == Kind.Mem;
+        if (IsPlainNop(m))
+        {
+            return Simple(Form.Nop, false);
+        }
         switch (m)
         {
             case Mnemonic.Mov:
@@ -154,16 +158,6 @@ internal static unsafe class Classifier
             case Mnemonic.Jecxz:
             case Mnemonic.Jcxz:
                 return Simple(Form.Jecxz, false);
-            case Mnemonic.Nop:
-            case Mnemonic.Endbr32:
-            case Mnemonic.Lfence:
-            case Mnemonic.Mfence:
-            case Mnemonic.Sfence:
-            case Mnemonic.Prefetchnta:
-            case Mnemonic.Prefetcht0:
-            case Mnemonic.Prefetcht1:
-            case Mnemonic.Prefetcht2:
-                return Simple(Form.Nop, false);
             default:
                 break;
         }
@@ -212,6 +206,10 @@ internal static unsafe class Classifier
             }
         }
         Mnemonic m = code.Mnemonic();
+        if (IsPlainNop(m))
+        {
+            return false;
+        }
         switch (m)
         {
             case Mnemonic.Mov:
@@ -265,16 +263,6 @@ internal static unsafe class Classifier
             case Mnemonic.Jecxz:
             case Mnemonic.Jcxz:
                 return false;
-            case Mnemonic.Nop:
-            case Mnemonic.Endbr32:
-            case Mnemonic.Lfence:
-            case Mnemonic.Mfence:
-            case Mnemonic.Sfence:
-            case Mnemonic.Prefetchnta:
-            case Mnemonic.Prefetcht0:
-            case Mnemonic.Prefetcht1:
-            case Mnemonic.Prefetcht2:
-                return false;
             default:
                 break;
         }
@@ -290,6 +278,13 @@ internal static unsafe class Classifier
         // SETcc r/m8 and CMOVcc r, r/m
         return IsSetcc(m) ? !(op->K0 is Kind.Reg or Kind.Mem) : !IsCmovcc(m) || op->K0 != Kind.Reg;
     }
+
+    /// <summary>
+    /// Instructions with nothing for the compiler to model: emitted as nothing, in line. PAUSE is
+    /// not one of them: its handler counts PAUSE-loop exits (Cpu.Pause.cs).
+    /// </summary>
+    private static bool IsPlainNop(Mnemonic m) => m is Mnemonic.Nop or Mnemonic.Endbr32 or Mnemonic.Lfence or Mnemonic.Mfence
+        or Mnemonic.Sfence or Mnemonic.Prefetchnta or Mnemonic.Prefetcht0 or Mnemonic.Prefetcht1 or Mnemonic.Prefetcht2;
 
     private static bool IsSetcc(Mnemonic m) => m.ToString().StartsWith("Set", StringComparison.Ordinal);
 
