@@ -16,7 +16,7 @@ for r in range(runs):
     for label,d,env in variants:
         p=subprocess.run([d+"/lguest-actors","--timings","64","--","run=selftest"],input=b"",capture_output=True,cwd="/tmp",env=env)
         for line in p.stderr.decode().splitlines():
-            m=re.match(r"\s+(.+?)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$",line)
+            m=re.match(r"\s+(.+?)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)(?:\s+(\d+)\s+([\d.]+))?\s*$",line)
             if m:
                 data[label].setdefault(m.group(1),[]).append((float(m.group(2)),float(m.group(3)),float(m.group(4)),float(m.group(5))))
 for label,_,_ in variants:

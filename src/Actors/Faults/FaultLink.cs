@@ -49,7 +49,7 @@ public sealed class FaultLink : ReceiveActor
         var plan = injector.Plan;
         bool applies = plan.AppliesTo(deviceName);
         var random = injector.RandomFor("kicks:" + deviceName);
-        return Props.Create(() => new FaultLink(device, applies ? plan.Kicks : LinkFaults.None, applies ? plan.KillProbability : 0, true, injector.Counters, random));
+        return ActorProps.Of(() => new FaultLink(device, applies ? plan.Kicks : LinkFaults.None, applies ? plan.KillProbability : 0, true, injector.Counters, random));
     }
 
     /// <summary>The IRQ link for one device: IRQ faults of the plan, towards /irq.</summary>
@@ -58,7 +58,7 @@ public sealed class FaultLink : ReceiveActor
         ArgumentNullException.ThrowIfNull(injector);
         var plan = injector.Plan;
         var random = injector.RandomFor("irqs:" + deviceName);
-        return Props.Create(() => new FaultLink(interrupts, plan.AppliesTo(deviceName) ? plan.Irqs : LinkFaults.None, 0, false, injector.Counters, random));
+        return ActorProps.Of(() => new FaultLink(interrupts, plan.AppliesTo(deviceName) ? plan.Irqs : LinkFaults.None, 0, false, injector.Counters, random));
     }
 
     /// <summary>Whether a device needs links at all under this plan (plain refs otherwise: no extra hop).</summary>

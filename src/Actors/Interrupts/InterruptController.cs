@@ -33,7 +33,7 @@ public sealed class InterruptController : ReceiveActor
     }
 
     public static Props Props(PendingIrqs pending, IActorRef vcpu, Telemetry.VmMetrics? metrics = null) =>
-        Akka.Actor.Props.Create(() => new InterruptController(pending, vcpu, metrics));
+        ActorProps.Of(() => new InterruptController(pending, vcpu, metrics));
 }
 
 /// <summary>Nudge from the interrupt controller to the vCPU: an IRQ became pending. Cached.</summary>

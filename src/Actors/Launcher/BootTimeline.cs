@@ -16,7 +16,7 @@ public sealed class BootTimeline
 {
     private readonly long _origin;
     private readonly Lock _lock = new();
-    private readonly List<(string Phase, long Timestamp, TimeSpan Cpu)> _marks = [];
+    private readonly List<(string Phase, long Timestamp, TimeSpan Cpu, long Jitted, TimeSpan JitTime)> _marks = [];
 
     /// <param name="sinceProcessStart">How long the process had run when this timeline was made.</param>
     public BootTimeline(TimeSpan sinceProcessStart)
@@ -46,9 +46,12 @@ public sealed class BootTimeline
     public void Mark(string phase, long timestamp)
     {
         TimeSpan cpu = Environment.CpuUsage.TotalTime;
+        // What the JIT did by then (all threads): where ReadyToRun code was missing or rejected.
+        long jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
+        TimeSpan jitTime = System.Runtime.JitInfo.GetCompilationTime();
         lock (_lock)
         {
-            _marks.Add((phase, timestamp, cpu));
+            _marks.Add((phase, timestamp, cpu, jitted, jitTime));
         }
     }
 
@@ -63,19 +66,29 @@ public sealed class BootTimeline
 
     /// <summary>
     /// One line per phase: how long it took (from the end of the one before), when it ended, the
-    /// CPU time the process used in it and in all by its end.
+    /// CPU time the process used in it and in all by its end, and the methods the JIT compiled
+    /// in it and the time it spent on them (all threads).
     /// </summary>
     public string Format()
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"  {"phase",-34} {"took ms",8} {"at ms",8} {"cpu ms",8} {"cpu at",8}");
-        TimeSpan previous = TimeSpan.Zero, previousCpu = TimeSpan.Zero;
-        foreach (var (phase, end, cpu) in Marks.OrderBy(m => m.End))
+        text.AppendLine(CultureInfo.InvariantCulture, $"  {"phase",-34} {"took ms",8} {"at ms",8} {"cpu ms",8} {"cpu at",8} {"jitted",7} {"jit ms",7}");
+        TimeSpan previous = TimeSpan.Zero, previousCpu = TimeSpan.Zero, previousJit = TimeSpan.Zero;
+        long previousJitted = 0;
+        List<(string Phase, long Timestamp, TimeSpan Cpu, long Jitted, TimeSpan JitTime)> marks;
+        lock (_lock)
         {
+            marks = _marks.OrderBy(m => m.Timestamp).ToList();
+        }
+        foreach (var (phase, timestamp, cpu, jitted, jitTime) in marks)
+        {
+            TimeSpan end = Stopwatch.GetElapsedTime(_origin, timestamp);
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"  {phase,-34} {(end - previous).TotalMilliseconds,8:F1} {end.TotalMilliseconds,8:F1} {(cpu - previousCpu).TotalMilliseconds,8:F1} {cpu.TotalMilliseconds,8:F1}");
+                $"  {phase,-34} {(end - previous).TotalMilliseconds,8:F1} {end.TotalMilliseconds,8:F1} {(cpu - previousCpu).TotalMilliseconds,8:F1} {cpu.TotalMilliseconds,8:F1} {jitted - previousJitted,7} {(jitTime - previousJit).TotalMilliseconds,7:F1}");
             previous = end;
             previousCpu = cpu;
+            previousJitted = jitted;
+            previousJit = jitTime;
         }
         return text.ToString();
     }

@@ -72,7 +72,7 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
     private ulong RamSize => _config.MemoryBytes;
 
     public static Props Props(VmConfig config, IActorRef exitListener, GuestSupervisorOptions? options = null) =>
-        Akka.Actor.Props.Create(() => new GuestSupervisor(config, exitListener, options ?? GuestSupervisorOptions.Default));
+        ActorProps.Of(() => new GuestSupervisor(config, exitListener, options ?? GuestSupervisorOptions.Default));
 
     /// <summary>
     /// A device that throws is restarted with its queue state intact (DESIGN §6); the VM does not

@@ -17,7 +17,7 @@ public static class VmLauncher
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(config);
         var exited = new TaskCompletionSource<VmExited>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var listener = system.ActorOf(Props.Create(() => new ExitListener(exited)), $"vm-{config.Name}-exit");
+        var listener = system.ActorOf(ActorProps.Of(() => new ExitListener(exited)), $"vm-{config.Name}-exit");
         var vm = system.ActorOf(GuestSupervisor.Props(config, listener, options), $"vm-{config.Name}");
         return new RunningVm(vm, exited.Task);
     }

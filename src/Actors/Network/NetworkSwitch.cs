@@ -34,7 +34,7 @@ public sealed class NetworkSwitch : ReceiveActor
 
     public const string ActorPrefix = "lan-";
 
-    public static Props Props(string name) => Akka.Actor.Props.Create(() => new NetworkSwitch(name));
+    public static Props Props(string name) => ActorProps.Of(() => new NetworkSwitch(name));
 
     private void OnAttach(AttachPort attach)
     {

@@ -65,7 +65,7 @@ public sealed class DeviceWatchdog : ReceiveActor, IWithTimers
     public int Restarts { get; private set; }
 
     public static Props Props(GuestMemory memory, IReadOnlyList<WatchedDevice> devices, IActorRef interrupts, DeviceSupervision supervision, WatchdogArm? arm = null) =>
-        Akka.Actor.Props.Create(() => new DeviceWatchdog(memory, devices, interrupts, supervision, arm ?? new WatchdogArm()));
+        ActorProps.Of(() => new DeviceWatchdog(memory, devices, interrupts, supervision, arm ?? new WatchdogArm()));
 
     protected override void PreStart()
     {

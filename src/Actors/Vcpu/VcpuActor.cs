@@ -94,7 +94,7 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(PendingIrqs pending, VcpuOptions? options = null) =>
-        Akka.Actor.Props.Create(() => new VcpuActor(pending, options ?? VcpuOptions.Default));
+        ActorProps.Of(() => new VcpuActor(pending, options ?? VcpuOptions.Default));
 
     private void OnInitialize(Initialize init)
     {

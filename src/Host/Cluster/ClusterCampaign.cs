@@ -1,3 +1,4 @@
+using LguestActors.Actors;
 using Akka.Actor;
 using Akka.Configuration;
 using LguestActors.Host.Experiments;
@@ -37,7 +38,7 @@ internal static class ClusterCampaign
         try
         {
             await log.WriteLineAsync($"coordinator {Akka.Cluster.Cluster.Get(system).SelfAddress}: campaign {offer.CampaignId}, {plan.Count} trial(s) for the workers of {string.Join(',', options.Seeds)}").ConfigureAwait(false);
-            system.ActorOf(Props.Create(() => new CampaignCoordinator(offer, plan, settings.WorkerTimeout, progress, l => log.WriteLine(l), outcome)),
+            system.ActorOf(ActorProps.Of(() => new CampaignCoordinator(offer, plan, settings.WorkerTimeout, progress, l => log.WriteLine(l), outcome)),
                 CampaignCoordinator.Name);
             var result = await outcome.Task.ConfigureAwait(false);
             if (result.Results is null)

@@ -1,3 +1,4 @@
+using LguestActors.Actors;
 using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
@@ -92,7 +93,7 @@ internal sealed class TrialWorker : ReceiveActor
     }
 
     public static Props Props(int slots, Config trialConfig, TextWriter log) =>
-        Akka.Actor.Props.Create(() => new TrialWorker(slots, trialConfig, log));
+        ActorProps.Of(() => new TrialWorker(slots, trialConfig, log));
 
     private int Free => _slots - _running - _queued.Count;
 

@@ -1,3 +1,4 @@
+using LguestActors.Actors;
 using Akka.Actor;
 using Akka.Event;
 
@@ -20,7 +21,7 @@ internal static class LineLogging
     public static void Attach(ActorSystem system, TextWriter writer)
     {
         ArgumentNullException.ThrowIfNull(system);
-        IActorRef logger = system.ActorOf(Props.Create(() => new LineLogger(writer)), "line-logger");
+        IActorRef logger = system.ActorOf(ActorProps.Of(() => new LineLogger(writer)), "line-logger");
         // As Akka's own loggers: akka.loglevel and above (some of Akka's Debug events are
         // published to the stream whatever the level).
         foreach (LogLevel level in new[] { LogLevel.DebugLevel, LogLevel.InfoLevel, LogLevel.WarningLevel, LogLevel.ErrorLevel })

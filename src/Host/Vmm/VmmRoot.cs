@@ -1,3 +1,4 @@
+using LguestActors.Actors;
 using Akka;
 using Akka.Actor;
 using Akka.Actor.Internal;
@@ -46,7 +47,7 @@ internal sealed class VmmRoot : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(VmPropsFactory vmProps) => Akka.Actor.Props.Create(() => new VmmRoot(vmProps));
+    public static Props Props(VmPropsFactory vmProps) => ActorProps.Of(() => new VmmRoot(vmProps));
 
     // Supervision runs on this actor's thread, so the strategy may note the failure directly; a
     // message would arrive after the launcher's Terminated (a system message, handled first).

@@ -135,7 +135,7 @@ public sealed class ExecutableTests
             table.Select(l => l[2..36].TrimEnd()));
         double[] at = table.Select(l => double.Parse(l[45..54], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(at.Order(), at);
-        double[] cpu = table.Select(l => double.Parse(l[63..], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        double[] cpu = table.Select(l => double.Parse(l[63..72], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(cpu.Order(), cpu);
     }
 

@@ -54,7 +54,7 @@ public sealed class BlockDevice : VirtioDevice
     public bool ReadOnly => _backend.ReadOnly;
 
     public static Props Props(GuestMemory memory, IVirtioTransport transport, IActorRef interrupts, IBlockBackend backend, BlockDeviceState state, BlockDeviceOptions? options = null) =>
-        Akka.Actor.Props.Create(() => new BlockDevice(memory, transport, interrupts, backend, state, options ?? BlockDeviceOptions.Default));
+        ActorProps.Of(() => new BlockDevice(memory, transport, interrupts, backend, state, options ?? BlockDeviceOptions.Default));
 
     /// <summary>The device-page entry's offered features for a disk that is (or is not) read-only.</summary>
     public static byte[] OfferedFeatures(bool readOnly) => BlockConfig.OfferedFeatures(readOnly);

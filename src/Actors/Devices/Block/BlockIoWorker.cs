@@ -38,7 +38,7 @@ internal sealed class BlockIoWorker : ReceiveActor
     }
 
     public static Props Props(GuestMemory memory, IBlockBackend backend) =>
-        Akka.Actor.Props.Create(() => new BlockIoWorker(memory, backend));
+        ActorProps.Of(() => new BlockIoWorker(memory, backend));
 
     private string? Execute(BlockRequest request)
     {

@@ -36,7 +36,7 @@ public sealed class ConsoleDevice : VirtioDevice
         FeatureBits.Of(FeatureBits.DefaultLength, FeatureBits.RingIndirectDesc, FeatureBits.RingEventIdx);
 
     public static Props Props(GuestMemory memory, IVirtioTransport transport, IActorRef interrupts, IConsoleBackend backend, ConsoleDeviceState state) =>
-        Akka.Actor.Props.Create(() => new ConsoleDevice(memory, transport, interrupts, backend, state));
+        ActorProps.Of(() => new ConsoleDevice(memory, transport, interrupts, backend, state));
 
     protected override void PreStart()
     {

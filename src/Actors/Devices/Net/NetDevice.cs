@@ -45,7 +45,7 @@ public sealed partial class NetDevice : VirtioDevice
     public MacAddress Mac => _mac;
 
     public static Props Props(GuestMemory memory, IVirtioTransport transport, IActorRef interrupts, INetBackend backend, MacAddress mac, NetDeviceState state) =>
-        Akka.Actor.Props.Create(() => new NetDevice(memory, transport, interrupts, backend, mac, state));
+        ActorProps.Of(() => new NetDevice(memory, transport, interrupts, backend, mac, state));
 
     protected override void PreStart()
     {

@@ -35,7 +35,7 @@ public sealed class RngDevice : VirtioDevice
         FeatureBits.Of(FeatureBits.DefaultLength, FeatureBits.RingIndirectDesc, FeatureBits.RingEventIdx);
 
     public static Props Props(GuestMemory memory, IVirtioTransport transport, IActorRef interrupts, IEntropySource source, RngDeviceState state) =>
-        Akka.Actor.Props.Create(() => new RngDevice(memory, transport, interrupts, source, state));
+        ActorProps.Of(() => new RngDevice(memory, transport, interrupts, source, state));
 
     protected override void ServeQueue(int queue, VirtQueue vq)
     {
