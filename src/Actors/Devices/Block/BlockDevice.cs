@@ -47,8 +47,6 @@ public sealed class BlockDevice : VirtioDevice
         _serial = new byte[BlockConfig.IdBytes];
         byte[] serial = Encoding.ASCII.GetBytes(options.Serial);
         serial.AsSpan(0, Math.Min(serial.Length, BlockConfig.IdBytes)).CopyTo(_serial);
-
-        Receive<BlockIoDone>(OnIoDone);
     }
 
     public bool ReadOnly => _backend.ReadOnly;
@@ -78,6 +76,16 @@ public sealed class BlockDevice : VirtioDevice
             _workers[i] = Context.ActorOf(BlockIoWorker.Props(Memory, _backend).WithDispatcher(dispatcher));
         }
         base.PreStart();
+    }
+
+    protected override bool OnDeviceMessage(object message)
+    {
+        if (message is BlockIoDone done)
+        {
+            OnIoDone(done);
+            return true;
+        }
+        return false;
     }
 
     protected override void OnQueuesDropped() => ForgetInFlight();

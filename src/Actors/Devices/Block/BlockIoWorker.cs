@@ -10,7 +10,7 @@ namespace LguestActors.Actors.Devices.Block;
 /// backend that reports latency (<see cref="BlockIoResult.Latency"/>) has its completion reach the
 /// device that much later on the actor system's scheduler (virtual time in a simulation).
 /// </summary>
-internal sealed class BlockIoWorker : ReceiveActor
+internal sealed class BlockIoWorker : UntypedActor
 {
     private readonly GuestMemory _memory;
     private readonly IBlockBackend _backend;
@@ -22,23 +22,38 @@ internal sealed class BlockIoWorker : ReceiveActor
     {
         _memory = memory;
         _backend = backend;
-        Receive<BlockIo>(io =>
-        {
-            _latency = TimeSpan.Zero;
-            var done = new BlockIoDone(io.Ticket, io.Worker, io.Request.Head, Execute(io.Request));
-            if (_latency > TimeSpan.Zero)
-            {
-                Context.System.Scheduler.ScheduleTellOnce(_latency, Sender, done, Self);
-            }
-            else
-            {
-                Sender.Tell(done, Self);
-            }
-        });
     }
 
     public static Props Props(GuestMemory memory, IBlockBackend backend) =>
         ActorProps.Of(() => new BlockIoWorker(memory, backend));
+
+    // A switch, not ReceiveActor's Receive<T>: the published host interprets ReceiveActor's
+    // expression-tree matcher on every message and loads LINQ to build it (docs/PERFORMANCE.md, start-up).
+    protected override void OnReceive(object message)
+    {
+        if (message is BlockIo io)
+        {
+            Do(io);
+        }
+        else
+        {
+            Unhandled(message);
+        }
+    }
+
+    private void Do(BlockIo io)
+    {
+        _latency = TimeSpan.Zero;
+        var done = new BlockIoDone(io.Ticket, io.Worker, io.Request.Head, Execute(io.Request));
+        if (_latency > TimeSpan.Zero)
+        {
+            Context.System.Scheduler.ScheduleTellOnce(_latency, Sender, done, Self);
+        }
+        else
+        {
+            Sender.Tell(done, Self);
+        }
+    }
 
     private string? Execute(BlockRequest request)
     {

@@ -25,10 +25,6 @@ public sealed class ConsoleDevice : VirtioDevice
     {
         _backend = backend;
         _state = state;
-
-        Receive<ConsoleInput>(OnInput);
-        Receive<ConsoleInputClosed>(_ => Log.Info("console input closed"));
-        Receive<ConsoleOutput>(o => _backend.Write(o.Bytes.Span));
     }
 
     /// <summary>Features the console offers: the ring features the shared engine implements.</summary>
@@ -49,6 +45,24 @@ public sealed class ConsoleDevice : VirtioDevice
         // Backend callbacks run on its threads: copy, and marshal into the actor.
         var self = Self;
         _backend.Start(bytes => self.Tell(new ConsoleInput(bytes.ToArray())), () => self.Tell(ConsoleInputClosed.Instance), _state.Credit);
+    }
+
+    protected override bool OnDeviceMessage(object message)
+    {
+        switch (message)
+        {
+            case ConsoleInput input:
+                OnInput(input);
+                return true;
+            case ConsoleInputClosed:
+                Log.Info("console input closed");
+                return true;
+            case ConsoleOutput output:
+                _backend.Write(output.Bytes.Span);
+                return true;
+            default:
+                return false;
+        }
     }
 
     /// <summary>Output the guest queued before it notified the status goes out before input comes in.</summary>

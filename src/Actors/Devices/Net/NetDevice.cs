@@ -34,18 +34,35 @@ public sealed partial class NetDevice : VirtioDevice
         _backend = backend;
         _mac = mac;
         _state = state;
-
-        Receive<NetFrameIn>(OnFrame);
-        Receive<NetFramesIn>(OnFrames);
-        Receive<FlushReceive>(_ => OnFlushReceive());
-        Receive<GetNetStats>(_ => Sender.Tell(Stats()));
-        Receive<Network.PortAttached>(_ => { });
     }
 
     public MacAddress Mac => _mac;
 
     public static Props Props(GuestMemory memory, IVirtioTransport transport, IActorRef interrupts, INetBackend backend, MacAddress mac, NetDeviceState state) =>
         ActorProps.Of(() => new NetDevice(memory, transport, interrupts, backend, mac, state));
+
+    protected override bool OnDeviceMessage(object message)
+    {
+        switch (message)
+        {
+            case NetFrameIn frame:
+                OnFrame(frame);
+                return true;
+            case NetFramesIn frames:
+                OnFrames(frames);
+                return true;
+            case FlushReceive:
+                OnFlushReceive();
+                return true;
+            case GetNetStats:
+                Sender.Tell(Stats());
+                return true;
+            case Network.PortAttached:
+                return true; // the switch's answer to AttachPort: nothing to do
+            default:
+                return false;
+        }
+    }
 
     protected override void PreStart()
     {

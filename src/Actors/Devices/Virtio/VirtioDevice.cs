@@ -13,8 +13,9 @@ namespace LguestActors.Actors.Devices.Virtio;
 /// and raising a queue's IRQ when the guest wants it. A device derives from it and supplies only
 /// what is its own: serving a queue, finishing in-flight chains after a restart, and dropping its
 /// local state on reset or failure. Every step reports to <see cref="VirtioDeviceState.Events"/>.
+/// A device's own messages come through <see cref="OnDeviceMessage"/>, after the lifecycle's.
 /// </summary>
-public abstract class VirtioDevice : ReceiveActor
+public abstract class VirtioDevice : UntypedActor
 {
     private readonly IVirtioTransport _transport;
     private readonly IActorRef _interrupts;
@@ -52,11 +53,6 @@ public abstract class VirtioDevice : ReceiveActor
             Queues = BuildQueues(); // a restart: carry on where the last incarnation stopped
             _mustFinishInFlight = true;
         }
-
-        Receive<StartDevice>(OnStart);
-        Receive<ResetDevice>(_ => OnReset());
-        Receive<Kick>(OnKick);
-        Receive<FinishInFlight>(_ => FinishInFlightFirst());
     }
 
     protected ILoggingAdapter Log { get; } = Context.GetLogger();
@@ -73,6 +69,41 @@ public abstract class VirtioDevice : ReceiveActor
 
     /// <summary>Started, not failed: the queues may be served.</summary>
     protected bool Running => Queues is not null && !Virtio.Failed;
+
+    /// <summary>
+    /// The lifecycle's messages, then the device's own. A switch and not ReceiveActor's
+    /// <c>Receive&lt;T&gt;</c>: ReceiveActor matches through a matcher built from an expression tree,
+    /// which the published host (no run-time code generation) loads System.Linq.Expressions and emits
+    /// thunks for at start, and then runs in the LINQ interpreter for every message
+    /// (docs/PERFORMANCE.md, start-up). The message types are sealed and distinct: order cannot matter.
+    /// </summary>
+    protected sealed override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case StartDevice start:
+                OnStart(start);
+                break;
+            case ResetDevice:
+                OnReset();
+                break;
+            case Kick kick:
+                OnKick(kick);
+                break;
+            case FinishInFlight:
+                FinishInFlightFirst();
+                break;
+            default:
+                if (!OnDeviceMessage(message))
+                {
+                    Unhandled(message);
+                }
+                break;
+        }
+    }
+
+    /// <summary>A message that is the device's own, not the lifecycle's: true when the device handled it (false: unhandled).</summary>
+    protected virtual bool OnDeviceMessage(object message) => false;
 
     /// <summary>Serves <paramref name="queue"/> after a kick or new host data; runs under the ring-rule guard.</summary>
     protected abstract void ServeQueue(int queue, VirtQueue vq);
