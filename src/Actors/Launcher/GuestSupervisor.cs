@@ -16,7 +16,7 @@ namespace LguestActors.Actors.Launcher;
 /// lguest's handle_output did, and reports the end of the VM to its exit listener as
 /// <see cref="VmExited"/>.
 /// </summary>
-public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
+public sealed partial class GuestSupervisor : UntypedActor, IWithTimers
 {
     /// <summary>Bound on one early-console string.</summary>
     public const int MaxEarlyConsoleLength = GuestMemory.PageSize;
@@ -55,21 +55,55 @@ public sealed partial class GuestSupervisor : ReceiveActor, IWithTimers
         _exitListener = exitListener;
         _options = options;
         _metrics = new Telemetry.VmMetrics(config.Name, WorldTime.ClockOf(Context.System));
-
-        Receive<GuestNotify>(OnGuestNotify);
-        Receive<GuestExited>(e => Finish(e.Kind, e.Reason));
-        Receive<StopVm>(s => Finish(GuestExitKind.Stopped, s.Reason));
-        Receive<Terminated>(t => t.ActorRef.Equals(_vcpu) && !_exited, _ => Finish(GuestExitKind.GuestFault, "the vCPU stopped unexpectedly"));
-        Receive<Terminated>(t => _exited && Array.IndexOf(_devices, t.ActorRef) >= 0, _ => DeviceDrained());
-        Receive<Terminated>(_ => { }); // the vCPU we stopped ourselves while ending: not a death pact
-        Receive<DrainTimedOut>(_ => Complete());
-        Receive<DeviceGaveUp>(OnDeviceGaveUp);
-        Receive<GetVmInfo>(_ => Sender.Tell(new VmInfo(_memory, _devicePage, RamSize, _pfnLimit, _pgdir, _entry, _vcpu, _interrupts, _devices)));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     private ulong RamSize => _config.MemoryBytes;
+
+    /// <summary>
+    /// A switch and not ReceiveActor's <c>Receive&lt;T&gt;</c>: ReceiveActor matches through a matcher
+    /// built from an expression tree, which the published host (no run-time code generation) loads
+    /// System.Linq.Expressions and emits thunks for on the way to the first console byte, then runs
+    /// in the LINQ interpreter for every message (docs/PERFORMANCE.md, start-up). Terminated keeps
+    /// ReceiveActor's first-match order: the vCPU's death while the guest runs, then a draining
+    /// device, then any other (the vCPU stopped while ending: no death pact).
+    /// </summary>
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case GuestNotify notify:
+                OnGuestNotify(notify);
+                break;
+            case GuestExited e:
+                Finish(e.Kind, e.Reason);
+                break;
+            case StopVm s:
+                Finish(GuestExitKind.Stopped, s.Reason);
+                break;
+            case Terminated t when t.ActorRef.Equals(_vcpu) && !_exited:
+                Finish(GuestExitKind.GuestFault, "the vCPU stopped unexpectedly");
+                break;
+            case Terminated t when _exited && Array.IndexOf(_devices, t.ActorRef) >= 0:
+                DeviceDrained();
+                break;
+            case Terminated:
+                break;
+            case DrainTimedOut:
+                Complete();
+                break;
+            case DeviceGaveUp gaveUp:
+                OnDeviceGaveUp(gaveUp);
+                break;
+            case GetVmInfo:
+                Sender.Tell(new VmInfo(_memory, _devicePage, RamSize, _pfnLimit, _pgdir, _entry, _vcpu, _interrupts, _devices));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
 
     public static Props Props(VmConfig config, IActorRef exitListener, GuestSupervisorOptions? options = null) =>
         ActorProps.Of(() => new GuestSupervisor(config, exitListener, options ?? GuestSupervisorOptions.Default));

@@ -22,15 +22,21 @@ public static class VmLauncher
         return new RunningVm(vm, exited.Task);
     }
 
-    private sealed class ExitListener : ReceiveActor
+    // An UntypedActor, not a ReceiveActor: the published host interprets ReceiveActor's
+    // expression-tree matcher and loads LINQ to build it (docs/PERFORMANCE.md, start-up).
+    private sealed class ExitListener(TaskCompletionSource<VmExited> exited) : UntypedActor
     {
-        public ExitListener(TaskCompletionSource<VmExited> exited)
+        protected override void OnReceive(object message)
         {
-            Receive<VmExited>(e =>
+            if (message is VmExited e)
             {
                 exited.TrySetResult(e);
                 Context.Stop(Self);
-            });
+            }
+            else
+            {
+                Unhandled(message);
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ namespace LguestActors.Actors.Network;
 /// (broadcast, multicast, unknown) is flooded to every other port. Delivery goes through each
 /// port's <see cref="NetInbox"/>, so a slow guest drops (counted per port) and never slows the rest.
 /// </summary>
-public sealed class NetworkSwitch : ReceiveActor
+public sealed class NetworkSwitch : UntypedActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _name;
@@ -24,17 +24,41 @@ public sealed class NetworkSwitch : ReceiveActor
     public NetworkSwitch(string name)
     {
         _name = name;
-        Receive<SwitchFrame>(OnFrame);
-        Receive<SwitchFrames>(OnFrames);
-        Receive<AttachPort>(OnAttach);
-        Receive<DetachPort>(_ => Remove(Sender, "detached"));
-        Receive<Terminated>(t => Remove(t.ActorRef, "stopped"));
-        Receive<GetSwitchStats>(_ => Sender.Tell(Stats()));
     }
 
     public const string ActorPrefix = "lan-";
 
     public static Props Props(string name) => ActorProps.Of(() => new NetworkSwitch(name));
+
+    // A switch, not ReceiveActor's Receive<T>: the published host interprets ReceiveActor's
+    // expression-tree matcher on every message and loads LINQ to build it (docs/PERFORMANCE.md, start-up).
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case SwitchFrame frame:
+                OnFrame(frame);
+                break;
+            case SwitchFrames frames:
+                OnFrames(frames);
+                break;
+            case AttachPort attach:
+                OnAttach(attach);
+                break;
+            case DetachPort:
+                Remove(Sender, "detached");
+                break;
+            case Terminated t:
+                Remove(t.ActorRef, "stopped");
+                break;
+            case GetSwitchStats:
+                Sender.Tell(Stats());
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
 
     private void OnAttach(AttachPort attach)
     {

@@ -15,7 +15,7 @@ namespace LguestActors.Actors.Vcpu;
 /// event, Break and NOTIFY. Its parent (the launcher) hears <see cref="GuestNotify"/> and
 /// <see cref="GuestExited"/>.
 /// </summary>
-public sealed partial class VcpuActor : ReceiveActor, IWithTimers
+public sealed partial class VcpuActor : UntypedActor, IWithTimers
 {
     /// <summary>Bound on a SHUTDOWN reason string, as lguest bounded it to a page's worth.</summary>
     public const int MaxReasonLength = 1024;
@@ -52,43 +52,6 @@ public sealed partial class VcpuActor : ReceiveActor, IWithTimers
         _world = WorldTime.VirtualWorldOf(Context.System);
         _clock = options.Clock ?? WorldTime.ClockOf(Context.System);
         _metrics = options.Metrics;
-
-        Receive<Continue>(_ =>
-        {
-            _continuePosted = false;
-            RunSlice();
-        });
-        Receive<IrqPending>(_ => OnIrqPending());
-        Receive<ClockEvent>(_ => OnClockEvent());
-        Receive<Break>(b =>
-        {
-            _parked = b.On;
-            ScheduleSlice();
-        });
-        Receive<NotifyServed>(_ =>
-        {
-            _servingNotify = false;
-            if (_hypercallWaiting && _cpu is not null)
-            {
-                ServeHypercall(_cpu);
-            }
-            ScheduleSlice();
-        });
-        Receive<RegisterKick>(r => _kicks[r.RingAddress] = (r.Device, r.Kick, r.Watchdog, _metrics?.KickTags(DeviceName(r.Device), r.Kick.Queue)));
-        Receive<UnregisterKicks>(u =>
-        {
-            foreach (var address in _kicks.Where(k => k.Value.Device.Equals(u.Device)).Select(k => k.Key).ToList())
-            {
-                _kicks.Remove(address);
-            }
-        });
-        Receive<Initialize>(OnInitialize);
-        Receive<GetVcpuStatus>(_ => Sender.Tell(new VcpuStatus(_running, _halted, _parked, _servingNotify, _slices)
-        {
-            Engine = (_cpu as InterpreterCpu)?.Engine,
-            Compiled = (_cpu as InterpreterCpu)?.CompiledStats,
-        }));
-        Receive<GetVcpuStats>(_ => Sender.Tell(_stats.Snapshot((ulong)_retired)));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
