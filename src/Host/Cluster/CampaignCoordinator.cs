@@ -16,7 +16,7 @@ namespace LguestActors.Host.Cluster;
 /// It runs no trials itself: it holds the only copy of the results, and its heartbeats must not
 /// wait behind a simulation.
 /// </summary>
-internal sealed class CampaignCoordinator : ReceiveActor, IWithTimers
+internal sealed class CampaignCoordinator : UntypedActor, IWithTimers
 {
     public const string Name = "campaign";
 
@@ -42,61 +42,91 @@ internal sealed class CampaignCoordinator : ReceiveActor, IWithTimers
         _log = log;
         _outcome = outcome;
         _call = new Publish(CampaignCall.Topic, new CampaignCall(offer.CampaignId));
-
-        Receive<ClusterEvent.UnreachableMember>(e => LoseAt(e.Member.Address, "is unreachable", forget: false));
-        Receive<ClusterEvent.MemberRemoved>(e =>
-        {
-            if (e.Member.Address == _cluster.SelfAddress)
-            {
-                Finish(CampaignOutcome.Failed($"this coordinator ({e.Member.Address}) was removed from the cluster with {_ledger.Total - _ledger.Done} trial(s) not in"));
-                return;
-            }
-            LoseAt(e.Member.Address, "left the cluster", forget: true);
-        });
-        Receive<ClusterEvent.IMemberEvent>(_ => { });
-        Receive<ClusterEvent.IReachabilityEvent>(_ => { });
-        Receive<PullTrials>(p => p.CampaignId == _offer.CampaignId, p =>
-        {
-            if (_offered.Add(Sender))
-            {
-                // The first answer to a call: the campaign itself goes first, so it is there
-                // before any RunTrial (one sender, one receiver: Akka keeps the order).
-                Sender.Tell(_offer);
-            }
-            if (!_ledger.Workers.Contains(Sender))
-            {
-                Context.Watch(Sender);
-                _log($"worker {Sender.Path.Address} joined the campaign");
-            }
-            _ledger.Pull(Sender, p.FreeSlots, p.AssignmentsSeen);
-            Dispatch();
-        });
-        Receive<TrialDone>(d => d.CampaignId == _offer.CampaignId, d =>
-        {
-            if (_ledger.Collect(d.Result))
-            {
-                _progress(d.Result, Sender.Path.Address);
-            }
-            else
-            {
-                _log($"trial {d.Result.Index} ({d.Result.SeedText}) from {Sender.Path.Address}: already in, not counted again");
-            }
-            if (_ledger.Complete)
-            {
-                Finish(CampaignOutcome.Completed(_ledger.Results, _ledger.Requeued, _ledger.Repeats));
-            }
-        });
-        Receive<TrialBroke>(b => b.CampaignId == _offer.CampaignId,
-            b => Finish(CampaignOutcome.Failed($"trial {b.Index} (schedule {b.ScheduleSeed}) broke on {Sender.Path.Address}: {b.Error}")));
-        Receive<Terminated>(t => LoseAt(t.ActorRef.Path.Address, "stopped", forget: true));
-        Receive<Tick>(_ =>
-        {
-            _mediator.Tell(_call);
-            CheckWorkers();
-        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    // A switch, not ReceiveActor's Receive<T>: the published host interprets ReceiveActor's
+    // expression-tree matcher on every message and loads LINQ to build it (docs/PERFORMANCE.md, start-up).
+    // First match wins, as it did there: the two cluster events that matter before the interfaces
+    // that cover them; a campaign message for another campaign is unhandled.
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case ClusterEvent.UnreachableMember e:
+                LoseAt(e.Member.Address, "is unreachable", forget: false);
+                break;
+            case ClusterEvent.MemberRemoved e:
+                OnMemberRemoved(e.Member.Address);
+                break;
+            case ClusterEvent.IMemberEvent:
+            case ClusterEvent.IReachabilityEvent:
+                break;
+            case PullTrials p when p.CampaignId == _offer.CampaignId:
+                OnPull(p);
+                break;
+            case TrialDone d when d.CampaignId == _offer.CampaignId:
+                OnDone(d);
+                break;
+            case TrialBroke b when b.CampaignId == _offer.CampaignId:
+                Finish(CampaignOutcome.Failed($"trial {b.Index} (schedule {b.ScheduleSeed}) broke on {Sender.Path.Address}: {b.Error}"));
+                break;
+            case Terminated t:
+                LoseAt(t.ActorRef.Path.Address, "stopped", forget: true);
+                break;
+            case Tick:
+                _mediator.Tell(_call);
+                CheckWorkers();
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void OnMemberRemoved(Address address)
+    {
+        if (address == _cluster.SelfAddress)
+        {
+            Finish(CampaignOutcome.Failed($"this coordinator ({address}) was removed from the cluster with {_ledger.Total - _ledger.Done} trial(s) not in"));
+            return;
+        }
+        LoseAt(address, "left the cluster", forget: true);
+    }
+
+    private void OnPull(PullTrials p)
+    {
+        if (_offered.Add(Sender))
+        {
+            // The first answer to a call: the campaign itself goes first, so it is there
+            // before any RunTrial (one sender, one receiver: Akka keeps the order).
+            Sender.Tell(_offer);
+        }
+        if (!_ledger.Workers.Contains(Sender))
+        {
+            Context.Watch(Sender);
+            _log($"worker {Sender.Path.Address} joined the campaign");
+        }
+        _ledger.Pull(Sender, p.FreeSlots, p.AssignmentsSeen);
+        Dispatch();
+    }
+
+    private void OnDone(TrialDone d)
+    {
+        if (_ledger.Collect(d.Result))
+        {
+            _progress(d.Result, Sender.Path.Address);
+        }
+        else
+        {
+            _log($"trial {d.Result.Index} ({d.Result.SeedText}) from {Sender.Path.Address}: already in, not counted again");
+        }
+        if (_ledger.Complete)
+        {
+            Finish(CampaignOutcome.Completed(_ledger.Results, _ledger.Requeued, _ledger.Repeats));
+        }
+    }
 
     protected override void PreStart()
     {

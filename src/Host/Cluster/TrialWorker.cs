@@ -17,7 +17,7 @@ namespace LguestActors.Host.Cluster;
 /// result back. Pulling, not pushing, is the back-pressure: a worker is never given more trials
 /// than it has said it can run, so a slow machine takes fewer of them.
 /// </summary>
-internal sealed class TrialWorker : ReceiveActor
+internal sealed class TrialWorker : UntypedActor
 {
     public const string Name = "trials";
 
@@ -36,64 +36,90 @@ internal sealed class TrialWorker : ReceiveActor
         _slots = slots;
         _trialConfig = trialConfig;
         _log = log;
-
-        Receive<CampaignCall>(c =>
-        {
-            // Unknown: "here I am" (the coordinator then sends the campaign). Known: the absolute
-            // count again, which makes good a pull lost in a network pause.
-            long seen = _campaigns.TryGetValue(c.CampaignId, out var known) ? known.AssignmentsSeen : 0;
-            Sender.Tell(new PullTrials(c.CampaignId, Free, seen));
-        });
-        Receive<SubscribeAck>(_ => { });
-        Receive<CampaignOffer>(Offered);
-        Receive<RunTrial>(r =>
-        {
-            if (_campaigns.TryGetValue(r.CampaignId, out var campaign))
-            {
-                campaign.AssignmentsSeen++;
-                _queued.Enqueue((campaign, r.Trial));
-                StartQueued();
-            }
-        });
-        Receive<Finished>(f =>
-        {
-            _running--;
-            if (f.Campaign.Over)
-            {
-                _log.WriteLine($"trial {f.Result.Index} ({f.Result.SeedText}): done after its campaign ended; not sent");
-            }
-            else
-            {
-                _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"trial {f.Result.Index} ({f.Result.SeedText}): {(f.Result.Check.Passed ? "pass" : "FAIL")}, digest {f.Result.Digest}, {f.Result.WallTime.TotalSeconds:F2} s wall"));
-                f.Campaign.Coordinator.Tell(new TrialDone(f.Campaign.Id, f.Result));
-            }
-            StartQueued();
-            PullAll();
-        });
-        Receive<Broke>(b =>
-        {
-            _running--;
-            _log.WriteLine($"trial {b.Trial.Index} (seed {b.Trial.Seed} schedule {b.Trial.ScheduleSeed}): broke: {b.Error}");
-            if (!b.Campaign.Over)
-            {
-                b.Campaign.Coordinator.Tell(new TrialBroke(b.Campaign.Id, b.Trial.Index, b.Trial.ScheduleSeed, b.Error));
-            }
-            StartQueued();
-            PullAll();
-        });
-        Receive<CampaignOver>(o => End(o.CampaignId, "is over"));
-        Receive<Terminated>(t =>
-        {
-            foreach (var c in _campaigns.Values.Where(c => c.Coordinator.Equals(t.ActorRef)).ToList())
-            {
-                End(c.Id, "lost its coordinator");
-            }
-        });
     }
 
     public static Props Props(int slots, Config trialConfig, TextWriter log) =>
         ActorProps.Of(() => new TrialWorker(slots, trialConfig, log));
+
+    // A switch, not ReceiveActor's Receive<T>: the published host interprets ReceiveActor's
+    // expression-tree matcher on every message and loads LINQ to build it (docs/PERFORMANCE.md, start-up).
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case CampaignCall c:
+                // Unknown: "here I am" (the coordinator then sends the campaign). Known: the absolute
+                // count again, which makes good a pull lost in a network pause.
+                long seen = _campaigns.TryGetValue(c.CampaignId, out var known) ? known.AssignmentsSeen : 0;
+                Sender.Tell(new PullTrials(c.CampaignId, Free, seen));
+                break;
+            case SubscribeAck:
+                break;
+            case CampaignOffer offer:
+                Offered(offer);
+                break;
+            case RunTrial r:
+                Take(r);
+                break;
+            case Finished f:
+                OnFinished(f);
+                break;
+            case Broke b:
+                OnBroke(b);
+                break;
+            case CampaignOver o:
+                End(o.CampaignId, "is over");
+                break;
+            case Terminated t:
+                foreach (var campaign in _campaigns.Values.Where(c => c.Coordinator.Equals(t.ActorRef)).ToList())
+                {
+                    End(campaign.Id, "lost its coordinator");
+                }
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Take(RunTrial r)
+    {
+        if (_campaigns.TryGetValue(r.CampaignId, out var campaign))
+        {
+            campaign.AssignmentsSeen++;
+            _queued.Enqueue((campaign, r.Trial));
+            StartQueued();
+        }
+    }
+
+    private void OnFinished(Finished f)
+    {
+        _running--;
+        if (f.Campaign.Over)
+        {
+            _log.WriteLine($"trial {f.Result.Index} ({f.Result.SeedText}): done after its campaign ended; not sent");
+        }
+        else
+        {
+            _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"trial {f.Result.Index} ({f.Result.SeedText}): {(f.Result.Check.Passed ? "pass" : "FAIL")}, digest {f.Result.Digest}, {f.Result.WallTime.TotalSeconds:F2} s wall"));
+            f.Campaign.Coordinator.Tell(new TrialDone(f.Campaign.Id, f.Result));
+        }
+        StartQueued();
+        PullAll();
+    }
+
+    private void OnBroke(Broke b)
+    {
+        _running--;
+        _log.WriteLine($"trial {b.Trial.Index} (seed {b.Trial.Seed} schedule {b.Trial.ScheduleSeed}): broke: {b.Error}");
+        if (!b.Campaign.Over)
+        {
+            b.Campaign.Coordinator.Tell(new TrialBroke(b.Campaign.Id, b.Trial.Index, b.Trial.ScheduleSeed, b.Error));
+        }
+        StartQueued();
+        PullAll();
+    }
 
     private int Free => _slots - _running - _queued.Count;
 

@@ -35,14 +35,27 @@ internal static class LineLogging
 }
 
 /// <summary>One Akka log event, one line.</summary>
-internal sealed class LineLogger : ReceiveActor
+internal sealed class LineLogger : UntypedActor
 {
     private readonly TextWriter _writer;
 
     public LineLogger(TextWriter writer)
     {
         _writer = writer;
-        Receive<LogEvent>(Write);
+    }
+
+    // A switch, not ReceiveActor's Receive<T>: the published host interprets ReceiveActor's
+    // expression-tree matcher on every message and loads LINQ to build it (docs/PERFORMANCE.md, start-up).
+    protected override void OnReceive(object message)
+    {
+        if (message is LogEvent e)
+        {
+            Write(e);
+        }
+        else
+        {
+            Unhandled(message);
+        }
     }
 
     private void Write(LogEvent e)

@@ -15,7 +15,7 @@ namespace LguestActors.Host.Vmm;
 /// terminal back, and it never restarts a launcher: a restart would boot the guest again from a
 /// fresh memory, losing the running one.
 /// </summary>
-internal sealed class VmmRoot : ReceiveActor, IWithTimers
+internal sealed class VmmRoot : UntypedActor, IWithTimers
 {
     public const string ActorName = "vmm";
     public const string ChildPrefix = "vm-";
@@ -38,16 +38,38 @@ internal sealed class VmmRoot : ReceiveActor, IWithTimers
     public VmmRoot(VmPropsFactory vmProps)
     {
         _vmProps = vmProps;
-        Receive<RunVm>(Start);
-        Receive<VmExited>(OnExited);
-        Receive<Terminated>(OnTerminated);
-        Receive<StopAllVms>(StopAll);
-        Receive<StopGraceOver>(_ => StopTheRest());
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(VmPropsFactory vmProps) => ActorProps.Of(() => new VmmRoot(vmProps));
+
+    // A switch, not ReceiveActor's Receive<T>: the published host interprets ReceiveActor's
+    // expression-tree matcher on every message and loads LINQ to build it (docs/PERFORMANCE.md, start-up).
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case RunVm run:
+                Start(run);
+                break;
+            case VmExited exited:
+                OnExited(exited);
+                break;
+            case Terminated terminated:
+                OnTerminated(terminated);
+                break;
+            case StopAllVms stop:
+                StopAll(stop);
+                break;
+            case StopGraceOver:
+                StopTheRest();
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
 
     // Supervision runs on this actor's thread, so the strategy may note the failure directly; a
     // message would arrive after the launcher's Terminated (a system message, handled first).
