@@ -33,6 +33,13 @@ internal static partial class LguestHost
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(env);
         long entered = Stopwatch.GetTimestamp();
+        // The generic host's builder is the longest chain on the way to the first console byte
+        // (docs/PERFORMANCE.md, start-up): begun before the command line is even parsed, on the
+        // other core, for any command that may boot a VM. Unused (help, a usage error, a
+        // simulated run), it is dropped.
+        Task<HostApplicationBuilder>? hostBuilder = args.Count > 0 && args[0] is Experiments.ExperimentCommand.Name or Cluster.NodeCommand.Name
+            ? null
+            : Task.Run(NewHostBuilder);
         try
         {
             if (args.Count > 0 && args[0] == Experiments.ExperimentCommand.Name)
@@ -55,7 +62,7 @@ internal static partial class LguestHost
                     Fail(env, $"{error.Message} (try '{Usage.ProgramName} --help')");
                     return ExitCodes.Usage;
                 case HostCommand.Run run:
-                    return await BootAsync(run.Options, env, args, null, run.Options.Timings ? StartTimeline(entered) : null).ConfigureAwait(false);
+                    return await BootAsync(run.Options, env, args, null, run.Options.Timings ? StartTimeline(entered) : null, hostBuilder).ConfigureAwait(false);
                 case HostCommand.Replay replay:
                     return await ReplayAsync(replay.Path, env).ConfigureAwait(false);
                 default:
@@ -90,7 +97,7 @@ internal static partial class LguestHost
             return ExitCodes.Failure;
         }
         var simulation = (options.Simulation ?? new SimulationOptions(recording.Seed, null, null, null)) with { Seed = recording.Seed, RecordPath = null, InputPath = null };
-        return await BootAsync(options with { Simulation = simulation }, env, recording.Args, recording, null).ConfigureAwait(false);
+        return await BootAsync(options with { Simulation = simulation }, env, recording.Args, recording, null, null).ConfigureAwait(false);
     }
 
     /// <summary>The command line a recording keeps: all but --record FILE.</summary>
@@ -112,7 +119,7 @@ internal static partial class LguestHost
     }
 
     private static async Task<int> BootAsync(LaunchOptions options, HostEnvironment env, IReadOnlyList<string> args, Simulation.SessionRecording? replay,
-        BootTimeline? timeline)
+        BootTimeline? timeline, Task<HostApplicationBuilder>? earlyHostBuilder)
     {
         // A stop request (a signal, or the console's escape key) ends the run with its own code and
         // line. Signals are taken from the first moment, so one that comes while the host is still
@@ -123,8 +130,8 @@ internal static partial class LguestHost
 
         // The generic host's builder (and the app.config read Akka does on the way to an actor
         // system) needs nothing from the files below: made on another core while this thread reads
-        // them (docs/PERFORMANCE.md, start-up).
-        Task<HostApplicationBuilder>? hostBuilder = options.Simulation is null ? Task.Run(NewHostBuilder) : null;
+        // them (docs/PERFORMANCE.md, start-up), begun as the host was entered where it could be.
+        Task<HostApplicationBuilder>? hostBuilder = options.Simulation is null ? earlyHostBuilder ?? Task.Run(NewHostBuilder) : null;
 
         // Phases, in order: kernel, configuration, console, actor system, VM, wait, shutdown.
         (byte[] kernel, string kernelPath, string? kernelError) = KernelFile.Read(options.KernelPath, env.SearchRoots);
