@@ -89,7 +89,7 @@ public sealed partial class GuestSupervisor : UntypedActor, IWithTimers
                 DeviceDrained();
                 break;
             case Terminated:
-                break;
+                break; // the vCPU we stopped ourselves while ending: not a death pact
             case DrainTimedOut:
                 Complete();
                 break;
