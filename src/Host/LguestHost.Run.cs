@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
 using LguestActors.Actors.Launcher;
+using LguestActors.Actors.Vcpu;
 using LguestActors.Host.Cli;
 using LguestActors.Host.Logging;
 using LguestActors.Host.Vmm;
@@ -27,7 +28,7 @@ internal static partial class LguestHost
     }
 
     private static async Task<(int, string?)> RunVmAsync(Func<ActorSystem, IReadOnlyList<VmConfig>> vmConfigs, Config config, HostEnvironment env,
-        TaskCompletionSource<(int Code, string Line)> stopRequested, HostApplicationBuilder builder, BootTimeline? timeline)
+        TaskCompletionSource<(int Code, string Line)> stopRequested, HostApplicationBuilder builder, BootTimeline? timeline, Cpu.CpuEngine warmupEngine)
     {
         if (stopRequested.Task.IsCompleted)
         {
@@ -35,6 +36,9 @@ internal static partial class LguestHost
         }
         // Why the VMs still running are stopped: the stop request's own line, or the host's.
         StopAllVms stopAll = StopAllVms.ByHost;
+        // The builder's core is idle from here until the first VM boots: the first vCPU's one-time
+        // costs are paid there while this thread starts the actor system.
+        _ = Task.Run(() => VcpuWarmup.Run(warmupEngine));
         using IHost host = BuildHost(builder, config, env, (system, registry) =>
         {
             timeline?.Mark("actor system: started");

@@ -303,7 +303,7 @@ internal static partial class LguestHost
                 {
                     Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision, Machine = machine, Timeline = i == 0 ? timeline : null,
                 }).ToList();
-            outcome = await RunVmAsync(Vms, config, env, stopRequested, await hostBuilder.ConfigureAwait(false), timeline).ConfigureAwait(false);
+            outcome = await RunVmAsync(Vms, config, env, stopRequested, await hostBuilder.ConfigureAwait(false), timeline, machine.Engine).ConfigureAwait(false);
         }
         catch (NetBackendException e)
         {
