@@ -27,7 +27,8 @@ internal static partial class LguestHost
         return timeline;
     }
 
-    private static async Task<(int, string?)> RunVmAsync(Func<ActorSystem, IReadOnlyList<VmConfig>> vmConfigs, Config config, HostEnvironment env,
+    /// <param name="classify">How the first VM's end is read (a power-off its console showed to be a Linux panic is a panic).</param>
+    private static async Task<(int, string?)> RunVmAsync(Func<ActorSystem, IReadOnlyList<VmConfig>> vmConfigs, Func<VmExited, VmExited> classify, Config config, HostEnvironment env,
         TaskCompletionSource<(int Code, string Line)> stopRequested, HostApplicationBuilder builder, BootTimeline? timeline, Cpu.CpuEngine warmupEngine)
     {
         if (stopRequested.Task.IsCompleted)
@@ -76,7 +77,7 @@ internal static partial class LguestHost
             {
                 return await ended.ConfigureAwait(false) switch
                 {
-                    VmExited exited => ExitCodes.For(exited),
+                    VmExited exited => ExitCodes.For(classify(exited)),
                     LauncherFailed failed => (ExitCodes.Failure, $"the launcher failed: {failed.Reason}"),
                     object other => (ExitCodes.Failure, $"unexpected reply from the VMM: {other}"),
                 };

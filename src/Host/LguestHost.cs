@@ -295,7 +295,7 @@ internal static partial class LguestHost
             }
             // lguest.faults and lguest.devices.supervision apply to every VM (each its own injector).
             var (plan, supervision) = Experiments.HostFaults.Read(config!);
-            IConsoleBackend firstConsole = timeline is null ? console : new FirstByteConsoleBackend(console, timeline);
+            var firstConsole = new PanicSeenOnConsole(timeline is null ? console : new FirstByteConsoleBackend(console, timeline));
             // One machine shape for all: past lguest.vcpu.pinned-up-to VMs, every vCPU is on the fleet's pool.
             var machine = settings.MachineFor(1 + (options.ExtraVms?.Count ?? 0)) with { Engine = options.Engine ?? settings.Engine };
             IReadOnlyList<VmConfig> Vms(ActorSystem system) => VmConfigs(system, options, kernel, initrd, firstConsole, disks, extraKernels, tapBackends, env)
@@ -303,7 +303,7 @@ internal static partial class LguestHost
                 {
                     Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision, Machine = machine, Timeline = i == 0 ? timeline : null,
                 }).ToList();
-            outcome = await RunVmAsync(Vms, config, env, stopRequested, await hostBuilder.ConfigureAwait(false), timeline, machine.Engine).ConfigureAwait(false);
+            outcome = await RunVmAsync(Vms, firstConsole.Classify, config, env, stopRequested, await hostBuilder.ConfigureAwait(false), timeline, machine.Engine).ConfigureAwait(false);
         }
         catch (NetBackendException e)
         {

@@ -76,7 +76,9 @@ public enum GuestExitKind
     /// <summary>
     /// SHUTDOWN (power-off) whose reason says the kernel panicked: it starts with
     /// <see cref="GuestExits.PanicPrefix"/>. lguest's ABI has no panic of its own (a kernel's
-    /// panic notifier powers off with the message), so the reason is the only sign.
+    /// panic notifier powers off with the message), so the reason is the only sign the vCPU has.
+    /// (Linux passes the bare message; the host reads the line panic() printed on the console,
+    /// src/Host/PanicSeenOnConsole.cs.)
     /// </summary>
     Panic,
 }

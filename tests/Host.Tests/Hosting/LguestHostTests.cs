@@ -37,7 +37,8 @@ public sealed class LguestHostTests : IDisposable
         Assert.Equal(16UL << 20, config.MemoryBytes);
         Assert.Equal(HostHarness.KernelImage, config.Kernel.ToArray());
         Assert.Equal("console=hvc0 quiet", config.CommandLine);
-        Assert.Same(_host.Console, Assert.IsType<ConsoleConfig>(Assert.Single(config.Devices)).Backend);
+        // The terminal behind the host's panic watch (what reaches the terminal: the tests above).
+        Assert.IsType<PanicSeenOnConsole>(Assert.IsType<ConsoleConfig>(Assert.Single(config.Devices)).Backend);
         Assert.Equal((byte)3, _host.ConsoleSettings!.ConsoleEscape.Key);
     }
 

@@ -29,6 +29,19 @@ public sealed partial class LinuxBootTests(ITestOutputHelper output) : IDisposab
     }
 
     [LinuxFact]
+    public async Task A_Linux_kernel_panic_exits_1_with_the_panic_line_not_0_like_a_power_off()
+    {
+        // No /init to run: Linux panics after unpacking the initramfs and powers off with the message.
+        using var host = HostProcess.Start(null, "64", LinuxGuest.Kernel, $"--initrd={LinuxGuest.Initramfs}", "--", "console=hvc0", "rdinit=/nonexistent");
+
+        int code = await host.WaitForExitAsync(BootTimeout);
+
+        Assert.True(code == 1, $"exit {code}{host.Describe()}");
+        Assert.Contains("Kernel panic - not syncing: VFS: Unable to mount root fs", host.Output, StringComparison.Ordinal);
+        Assert.Contains("lguest-actors: the guest panicked: Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)", host.Errors, StringComparison.Ordinal);
+    }
+
+    [LinuxFact]
     public async Task Linux_boots_to_our_init_and_shell_a_person_types_commands_and_poweroff_exits_0()
     {
         string disk = NewDisk();
