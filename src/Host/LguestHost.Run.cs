@@ -27,8 +27,7 @@ internal static partial class LguestHost
         return timeline;
     }
 
-    /// <param name="classify">How the first VM's end is read (a power-off its console showed to be a Linux panic is a panic).</param>
-    private static async Task<(int, string?)> RunVmAsync(Func<ActorSystem, IReadOnlyList<VmConfig>> vmConfigs, Func<VmExited, VmExited> classify, Config config, HostEnvironment env,
+    private static async Task<(int, string?)> RunVmAsync(Func<ActorSystem, IReadOnlyList<VmConfig>> vmConfigs, Config config, HostEnvironment env,
         TaskCompletionSource<(int Code, string Line)> stopRequested, HostApplicationBuilder builder, BootTimeline? timeline, Cpu.CpuEngine warmupEngine)
     {
         if (stopRequested.Task.IsCompleted)
@@ -65,7 +64,7 @@ internal static partial class LguestHost
             Task<object> ended = root.Ask<object>(new RunVm(vms[0]), Timeout.InfiniteTimeSpan);
             foreach (VmConfig other in vms.Skip(1))
             {
-                others.Add(other.Name, root.Ask<object>(new RunVm(other), Timeout.InfiniteTimeSpan));
+                others.Add(other.Name, root.Ask<object>(new RunVm(other), Timeout.InfiniteTimeSpan), PanicSeenOnConsole.ClassifierOf(other));
             }
             Task first = await Task.WhenAny(ended, stopRequested.Task, system.WhenTerminated).ConfigureAwait(false);
 
@@ -77,7 +76,7 @@ internal static partial class LguestHost
             {
                 return await ended.ConfigureAwait(false) switch
                 {
-                    VmExited exited => ExitCodes.For(classify(exited)),
+                    VmExited exited => ExitCodes.For(PanicSeenOnConsole.ClassifierOf(vms[0])(exited)), // a Linux panic is not a power-off
                     LauncherFailed failed => (ExitCodes.Failure, $"the launcher failed: {failed.Reason}"),
                     object other => (ExitCodes.Failure, $"unexpected reply from the VMM: {other}"),
                 };

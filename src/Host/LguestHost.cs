@@ -303,7 +303,7 @@ internal static partial class LguestHost
                 {
                     Faults = new Actors.Faults.FaultInjector(plan), Supervision = supervision, Machine = machine, Timeline = i == 0 ? timeline : null,
                 }).ToList();
-            outcome = await RunVmAsync(Vms, firstConsole.Classify, config, env, stopRequested, await hostBuilder.ConfigureAwait(false), timeline, machine.Engine).ConfigureAwait(false);
+            outcome = await RunVmAsync(Vms, config, env, stopRequested, await hostBuilder.ConfigureAwait(false), timeline, machine.Engine).ConfigureAwait(false);
         }
         catch (NetBackendException e)
         {
@@ -368,7 +368,7 @@ internal static partial class LguestHost
         };
         foreach (var (extra, image) in (options.ExtraVms ?? []).Zip(extraKernels))
         {
-            var prefixed = new PrefixedConsoleBackend(extra.Name, env.Error);
+            var prefixed = new PanicSeenOnConsole(new PrefixedConsoleBackend(extra.Name, env.Error));
             vms.Add(new VmConfig(extra.Name, extra.MemoryBytes, image, extra.CommandLine, [new ConsoleConfig(prefixed), .. NetOf(extra.Name, extra.Net, extra.Mac)]));
         }
         return vms;

@@ -13,25 +13,26 @@ namespace LguestActors.Host;
 /// </summary>
 internal sealed class OtherVms(HostEnvironment env)
 {
-    private readonly List<(string Name, Task<object> Ended, StrongBox<int> Reported)> _vms = [];
+    private readonly List<(string Name, Task<object> Ended, Func<VmExited, VmExited> Classify, StrongBox<int> Reported)> _vms = [];
     private readonly Lock _lock = new();
 
-    public void Add(string name, Task<object> ended)
+    /// <param name="classify">How its end is read: a power-off its console showed to be a Linux panic is a panic (<see cref="PanicSeenOnConsole"/>).</param>
+    public void Add(string name, Task<object> ended, Func<VmExited, VmExited> classify)
     {
         var reported = new StrongBox<int>();
-        _vms.Add((name, ended, reported));
-        ended.ContinueWith(t => Report(name, t, reported), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _vms.Add((name, ended, classify, reported));
+        ended.ContinueWith(t => Report(name, t, classify, reported), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     public void ReportAll()
     {
-        foreach (var (name, ended, reported) in _vms)
+        foreach (var (name, ended, classify, reported) in _vms)
         {
-            Report(name, ended, reported);
+            Report(name, ended, classify, reported);
         }
     }
 
-    private void Report(string name, Task<object> ended, StrongBox<int> reported)
+    private void Report(string name, Task<object> ended, Func<VmExited, VmExited> classify, StrongBox<int> reported)
     {
         // Under one lock, so a line a continuation is writing is out before ReportAll returns and the
         // host writes its own last line.
@@ -42,17 +43,17 @@ internal sealed class OtherVms(HostEnvironment env)
                 return;
             }
             reported.Value = 1;
-            WriteLine(name, ended);
+            WriteLine(name, ended, classify);
         }
     }
 
-    private void WriteLine(string name, Task<object> ended)
+    private void WriteLine(string name, Task<object> ended, Func<VmExited, VmExited> classify)
     {
         string outcome = !ended.IsCompleted ? "no report (the actor system stopped first)"
             : !ended.IsCompletedSuccessfully ? $"no report ({ended.Exception?.GetBaseException().Message ?? "cancelled"})"
             : ended.Result switch
             {
-                VmExited e => $"{e.Kind} {e.Reason}",
+                VmExited e when classify(e) is var read => $"{read.Kind} {read.Reason}",
                 LauncherFailed f => $"the launcher failed: {f.Reason}",
                 object other => other.ToString() ?? "",
             };

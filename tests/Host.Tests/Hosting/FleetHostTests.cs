@@ -52,6 +52,37 @@ public sealed class FleetHostTests : IDisposable
         Assert.Equal(phases, lines.Skip(2).Select(l => l[2..36].TrimEnd()));
     }
 
+    [Fact]
+    public async Task A_vm_beside_the_first_whose_console_showed_a_Linux_panic_before_it_powered_off_is_reported_as_a_panic()
+    {
+        var started = new CountdownEvent(1);
+        var reported = new TaskCompletionSource();
+        VmPropsFactory launcher = (config, listener) => config.Name == "b"
+            ? Props.Create(() => new PanicsLikeLinux(config, listener, reported))
+            : Props.Create(() => new RunsUntilStopped(started));
+
+        Task<int> run = _host.RunAsync(launcher, "8", _host.KernelPath, "--vm=b:8");
+        await reported.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(await Task.Run(() => started.Wait(TimeSpan.FromSeconds(60))), "the first VM did not start");
+        _host.Signals.Raise(StopSignal.Terminate);
+        int code = await run.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(143, code);
+        Assert.Contains("lguest-actors: vm b ended: Panic Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100", _host.ErrorLines);
+        Assert.Contains("[b] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100", _host.Error.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>What Linux's panic() does on lguest: the line on the console, then SHUTDOWN power-off with the bare message.</summary>
+    private sealed class PanicsLikeLinux : ReceiveActor
+    {
+        public PanicsLikeLinux(VmConfig config, IActorRef exitListener, TaskCompletionSource reported)
+        {
+            ScriptedLauncher.Console(config).Write("Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\n"u8);
+            exitListener.Tell(new VmExited(config.Name, Actors.Protocol.GuestExitKind.PowerOff, "Attempted to kill init! exitcode=0x00000100"));
+            reported.TrySetResult();
+        }
+    }
+
     private sealed class RunsUntilStopped : ReceiveActor
     {
         public RunsUntilStopped(CountdownEvent started)
