@@ -26,45 +26,14 @@ internal static partial class RngCountWorkload
     {
         var expected = new byte[count * BytesPerRequest];
         Source(seed).Fill(expected);
-        var seen = new int[count + 1];
-        int last = 0, outOfOrder = 0, stray = 0, wrong = 0;
-        foreach (Match m in RngLine().Matches(output))
-        {
-            int n = int.Parse(m.Groups[1].ValueSpan, System.Globalization.CultureInfo.InvariantCulture);
-            if (n < 1 || n > count)
-            {
-                stray++;
-                continue;
-            }
-            if (seen[n]++ == 0 && n < last)
-            {
-                outOfOrder++;
-            }
-            last = Math.Max(last, n);
-            if (!Convert.FromHexString(m.Groups[2].Value).AsSpan().SequenceEqual(expected.AsSpan((n - 1) * BytesPerRequest, BytesPerRequest)))
-            {
-                wrong++;
-            }
-        }
-        int lost = seen.Skip(1).Count(s => s == 0);
-        int duplicated = seen.Skip(1).Sum(s => Math.Max(0, s - 1)) + stray + wrong;
-        int guestErrors = 0;
-        string? problem = null;
-        if (exit is null)
-        {
-            guestErrors++;
-            problem = "the guest did not power off within the trial timeout";
-        }
-        else if (exit.Kind != GuestExitKind.PowerOff || exit.Reason != $"rng: done {count}")
-        {
-            guestErrors++;
-            problem = $"the guest ended {exit.Kind}: {exit.Reason}";
-        }
-        problem ??= lost > 0 ? $"{lost} request(s) lost"
-            : wrong > 0 ? $"{wrong} request(s) answered with bytes drawn out of turn (a request filled twice)"
-            : duplicated > 0 ? $"{duplicated} request(s) duplicated"
-            : outOfOrder > 0 ? $"{outOfOrder} request(s) out of order" : null;
-        return new TrialCheck(count, lost, duplicated, outOfOrder, guestErrors, problem);
+        var lines = ConsoleCountWorkload.CountNumbered(output, RngLine(), count,
+            (n, m) => Convert.FromHexString(m.Groups[2].Value).AsSpan().SequenceEqual(expected.AsSpan((n - 1) * BytesPerRequest, BytesPerRequest)));
+        var (guestErrors, problem) = ConsoleCountWorkload.CheckPowerOff(exit, $"rng: done {count}");
+        problem ??= lines.Lost > 0 ? $"{lines.Lost} request(s) lost"
+            : lines.Refused > 0 ? $"{lines.Refused} request(s) answered with bytes drawn out of turn (a request filled twice)"
+            : lines.Duplicated > 0 ? $"{lines.Duplicated} request(s) duplicated"
+            : lines.OutOfOrder > 0 ? $"{lines.OutOfOrder} request(s) out of order" : null;
+        return new TrialCheck(count, lines.Lost, lines.Duplicated, lines.OutOfOrder, guestErrors, problem);
     }
 
     /// <summary>When each "rng I HEX" line was written: one request each (<see cref="ConsoleCountWorkload.ServedLines"/>).</summary>

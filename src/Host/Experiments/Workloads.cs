@@ -44,9 +44,23 @@ internal static partial class ConsoleCountWorkload
 
     public static TrialCheck Check(int count, string output, VmExited? exit)
     {
+        var lines = CountNumbered(output, CountLine(), count);
+        var (guestErrors, problem) = CheckPowerOff(exit, $"count: done {count}");
+        problem ??= lines.Lost > 0 ? $"{lines.Lost} line(s) lost" : lines.Duplicated > 0 ? $"{lines.Duplicated} line(s) duplicated" : lines.OutOfOrder > 0 ? $"{lines.OutOfOrder} line(s) out of order" : null;
+        return new TrialCheck(count, lines.Lost, lines.Duplicated, lines.OutOfOrder, guestErrors, problem);
+    }
+
+    /// <summary>
+    /// Numbered lines 1..<paramref name="count"/> (each match of <paramref name="line"/>, its number in
+    /// group 1): each must come exactly once, in order. A number outside 1..count counts as a
+    /// duplicate, and so does a line <paramref name="accept"/> refuses (its payload is wrong), which is
+    /// also counted in <see cref="NumberedLines.Refused"/>.
+    /// </summary>
+    internal static NumberedLines CountNumbered(string output, Regex line, int count, Func<int, Match, bool>? accept = null)
+    {
         var seen = new int[count + 1];
-        int last = 0, outOfOrder = 0, stray = 0;
-        foreach (Match m in CountLine().Matches(output))
+        int last = 0, outOfOrder = 0, stray = 0, refused = 0;
+        foreach (Match m in line.Matches(output))
         {
             int n = int.Parse(m.Groups[1].ValueSpan, System.Globalization.CultureInfo.InvariantCulture);
             if (n < 1 || n > count)
@@ -59,25 +73,21 @@ internal static partial class ConsoleCountWorkload
                 outOfOrder++;
             }
             last = Math.Max(last, n);
+            if (accept is not null && !accept(n, m))
+            {
+                refused++;
+            }
         }
         int lost = seen.Skip(1).Count(s => s == 0);
-        int duplicated = seen.Skip(1).Sum(s => Math.Max(0, s - 1)) + stray;
-        string expectedReason = $"count: done {count}";
-        int guestErrors = 0;
-        string? problem = null;
-        if (exit is null)
-        {
-            guestErrors++;
-            problem = "the guest did not power off within the trial timeout";
-        }
-        else if (exit.Kind != GuestExitKind.PowerOff || exit.Reason != expectedReason)
-        {
-            guestErrors++;
-            problem = $"the guest ended {exit.Kind}: {exit.Reason}";
-        }
-        problem ??= lost > 0 ? $"{lost} line(s) lost" : duplicated > 0 ? $"{duplicated} line(s) duplicated" : outOfOrder > 0 ? $"{outOfOrder} line(s) out of order" : null;
-        return new TrialCheck(count, lost, duplicated, outOfOrder, guestErrors, problem);
+        int duplicated = seen.Skip(1).Sum(s => Math.Max(0, s - 1)) + stray + refused;
+        return new NumberedLines(lost, duplicated, outOfOrder, refused);
     }
+
+    /// <summary>A guest error unless the guest powered off with exactly <paramref name="expectedReason"/> (null: it did not end in time).</summary>
+    internal static (int GuestErrors, string? Problem) CheckPowerOff(VmExited? exit, string expectedReason) =>
+        exit is null ? (1, "the guest did not power off within the trial timeout")
+        : exit.Kind != GuestExitKind.PowerOff || exit.Reason != expectedReason ? (1, $"the guest ended {exit.Kind}: {exit.Reason}")
+        : (0, null);
 
     /// <summary>
     /// When each "count N" line was written, one unit each, stamped with the write that ended it:
@@ -114,3 +124,6 @@ internal static partial class ConsoleCountWorkload
     [GeneratedRegex(@"^count (\d+)\r?$", RegexOptions.Multiline)]
     private static partial Regex CountLine();
 }
+
+/// <summary>What <see cref="ConsoleCountWorkload.CountNumbered"/> found: duplicates include strays and refused lines.</summary>
+internal readonly record struct NumberedLines(int Lost, int Duplicated, int OutOfOrder, int Refused);
