@@ -97,7 +97,7 @@ internal static partial class LguestHost
             return ExitCodes.Failure;
         }
         var simulation = (options.Simulation ?? new SimulationOptions(recording.Seed, null, null, null)) with { Seed = recording.Seed, RecordPath = null, InputPath = null };
-        return await BootAsync(options with { Simulation = simulation }, env, recording.Args, recording, null, null).ConfigureAwait(false);
+        return await BootAsync(options with { Simulation = simulation }, env, recording.Args, recording, null, null).ConfigureAwait(false); // simulated: no generic host
     }
 
     /// <summary>The command line a recording keeps: all but --record FILE.</summary>
@@ -118,8 +118,9 @@ internal static partial class LguestHost
         return kept;
     }
 
+    /// <param name="hostBuilder">The generic host's builder, begun as the host was entered; null only for a simulated run, which has none.</param>
     private static async Task<int> BootAsync(LaunchOptions options, HostEnvironment env, IReadOnlyList<string> args, Simulation.SessionRecording? replay,
-        BootTimeline? timeline, Task<HostApplicationBuilder>? earlyHostBuilder)
+        BootTimeline? timeline, Task<HostApplicationBuilder>? hostBuilder)
     {
         // A stop request (a signal, or the console's escape key) ends the run with its own code and
         // line. Signals are taken from the first moment, so one that comes while the host is still
@@ -129,9 +130,8 @@ internal static partial class LguestHost
             stopRequested.TrySetResult((ExitCodes.ForSignal(signal), $"stopped by SIG{SignalName(signal)}")));
 
         // The generic host's builder (and the app.config read Akka does on the way to an actor
-        // system) needs nothing from the files below: made on another core while this thread reads
-        // them (docs/PERFORMANCE.md, start-up), begun as the host was entered where it could be.
-        Task<HostApplicationBuilder>? hostBuilder = options.Simulation is null ? earlyHostBuilder ?? Task.Run(NewHostBuilder) : null;
+        // system) needs nothing from the files below: it is being made on another core while this
+        // thread reads them (docs/PERFORMANCE.md, start-up). A simulated run drops it.
 
         // Phases, in order: kernel, configuration, console, actor system, VM, wait, shutdown.
         (byte[] kernel, string kernelPath, string? kernelError) = KernelFile.Read(options.KernelPath, env.SearchRoots);

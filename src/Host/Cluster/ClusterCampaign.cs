@@ -1,6 +1,6 @@
-using LguestActors.Actors;
 using Akka.Actor;
 using Akka.Configuration;
+using LguestActors.Actors;
 using LguestActors.Host.Experiments;
 
 namespace LguestActors.Host.Cluster;

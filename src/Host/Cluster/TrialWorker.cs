@@ -1,8 +1,8 @@
-using LguestActors.Actors;
 using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Configuration;
+using LguestActors.Actors;
 using LguestActors.Actors.Launcher;
 using LguestActors.Host.Experiments;
 using LguestActors.Host.Logging;

@@ -1,6 +1,6 @@
-using LguestActors.Actors;
 using Akka.Actor;
 using Akka.Event;
+using LguestActors.Actors;
 
 namespace LguestActors.Host.Logging;
 

@@ -1,8 +1,8 @@
-using LguestActors.Actors;
 using Akka;
 using Akka.Actor;
 using Akka.Actor.Internal;
 using Akka.Event;
+using LguestActors.Actors;
 using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Protocol;
 using LguestActors.Host.Logging;
