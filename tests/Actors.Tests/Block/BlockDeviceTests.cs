@@ -19,17 +19,7 @@ public sealed class BlockDeviceTests : TestKit, IDisposable
     private readonly List<IDisposable> _disposables = [];
     private BlockDeviceState _state = new();
 
-    /// <summary>The workers' dispatcher as config/akka.hocon defines it.</summary>
-    private const string IoDispatcherConfig = """
-        device-io-dispatcher {
-          type = Dispatcher
-          executor = fork-join-executor
-          fork-join-executor { parallelism-min = 2, parallelism-factor = 1.0, parallelism-max = 4 }
-          throughput = 1
-        }
-        """;
-
-    public BlockDeviceTests() : base(IoDispatcherConfig)
+    public BlockDeviceTests() : base(BlockTestConfig.IoDispatcher)
     {
         _irq = CreateTestProbe("irq");
     }

@@ -16,19 +16,10 @@ public sealed class BlockGuestTests : TestKit, IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
-    private const string IoDispatcherConfig = """
-        device-io-dispatcher {
-          type = Dispatcher
-          executor = fork-join-executor
-          fork-join-executor { parallelism-min = 2, parallelism-factor = 1.0, parallelism-max = 4 }
-          throughput = 1
-        }
-        """;
-
     private const int DiskSectors = 2048; // 1 MiB
     private readonly string _disk = Path.Combine(Path.GetTempPath(), $"blk-e2e-{Guid.NewGuid():N}.img");
 
-    public BlockGuestTests() : base(IoDispatcherConfig)
+    public BlockGuestTests() : base(BlockTestConfig.IoDispatcher)
     {
         File.WriteAllBytes(_disk, new byte[DiskSectors * 512]);
     }

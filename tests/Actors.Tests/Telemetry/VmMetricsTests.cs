@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using Akka.TestKit.Xunit2;
 using LguestActors.Actors.Devices.Block;
-using LguestActors.Actors.Devices.Console;
 using LguestActors.Actors.Faults;
 using LguestActors.Actors.Launcher;
 using LguestActors.Actors.Protocol;
 using LguestActors.Actors.Telemetry;
+using LguestActors.Actors.Tests.Block;
 using LguestActors.Testing;
 
 namespace LguestActors.Actors.Tests.Telemetry;
@@ -20,32 +20,17 @@ public sealed class VmMetricsTests : TestKit
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
-    private const string IoDispatcherConfig = """
-        device-io-dispatcher {
-          type = Dispatcher
-          executor = fork-join-executor
-          fork-join-executor { parallelism-min = 2, parallelism-factor = 1.0, parallelism-max = 4 }
-          throughput = 1
-        }
-        """;
-
-    public VmMetricsTests() : base(IoDispatcherConfig)
+    public VmMetricsTests() : base(BlockTestConfig.IoDispatcher)
     {
     }
 
     private async Task<(VmExited Exit, string Console)> BootAsync(string name, string commandLine, InMemoryBlockBackend disk, FaultInjector? faults = null)
     {
-        var console = new InMemoryConsoleBackend();
-        var config = new VmConfig(name, 32UL << 20, File.ReadAllBytes(Path.Combine(RepoPaths.Root, "guest", "prebuilt", "kernel.elf")),
-            commandLine, [new ConsoleConfig(console), new BlockDeviceConfig(disk)])
-        {
-            Faults = faults ?? FaultInjector.None,
-        };
-        var exits = CreateTestProbe();
-        Sys.ActorOf(GuestSupervisor.Props(config, exits.Ref));
-        var exited = await exits.ExpectMsgAsync<VmExited>(Timeout).AsTask().ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null, TaskScheduler.Default);
-        Assert.True(exited is not null, $"the VM did not end; console:{Environment.NewLine}{console.Output}");
-        return (exited, console.Output);
+        var guest = BootedGuest.Start(this, File.ReadAllBytes(Path.Combine(RepoPaths.Root, "guest", "prebuilt", "kernel.elf")), commandLine,
+            [new BlockDeviceConfig(disk)], config => config with { Faults = faults ?? FaultInjector.None }, name);
+        var exited = await guest.ExitedAsync(Timeout).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null, TaskScheduler.Default);
+        Assert.True(exited is not null, $"the VM did not end; console:{Environment.NewLine}{guest.Console.Output}");
+        return (exited, guest.Console.Output);
     }
 
     [Fact]
